@@ -1,0 +1,69 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { MANAGED_BY, LABEL_MANAGED_BY, LABEL_PART_OF } from './labels';
+import { clusterScoped } from './scope';
+import { checkDns1123Label } from './validate';
+
+/** Pod Security Standards levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export enum PodSecurityLevel {
+  RESTRICTED = 'restricted',
+  BASELINE = 'baseline',
+  PRIVILEGED = 'privileged',
+}
+
+export interface SecureNamespaceProps {
+  /**
+   * Namespace name.
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * The Pod Security level enforced on the namespace (`pod-security.kubernetes.io/enforce`).
+   * Anything below `RESTRICTED` must be justified where it is used. `audit` and `warn` are always
+   * `restricted`, so a weaker namespace still reports what it lets through.
+   * @default PodSecurityLevel.RESTRICTED
+   */
+  readonly podSecurity?: PodSecurityLevel;
+  /**
+   * `app.kubernetes.io/part-of` label.
+   * @default none
+   */
+  readonly partOf?: string;
+  /** Extra labels. @default none */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * A Namespace that enforces a Pod Security Standards level (restricted by default), pinned to the
+ * Kubernetes 1.27 version of the standards so that an upgrade does not change what is admitted.
+ *
+ * Contract ids: `Resource` (the Namespace object).
+ */
+export class SecureNamespace extends Construct {
+  public readonly name: string;
+  public readonly podSecurity: PodSecurityLevel;
+  public readonly namespace: kplus.k8s.KubeNamespace;
+
+  constructor(scope: Construct, id: string, props: SecureNamespaceProps = {}) {
+    super(scope, id);
+    this.name = checkDns1123Label(this, 'name', props.name ?? id);
+    this.podSecurity = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    this.namespace = clusterScoped(new kplus.k8s.KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        labels: {
+          ...props.labels,
+          'kubernetes.io/metadata.name': this.name,
+          ...(props.partOf ? { [LABEL_PART_OF]: props.partOf } : {}),
+          [LABEL_MANAGED_BY]: MANAGED_BY,
+          'pod-security.kubernetes.io/enforce': this.podSecurity,
+          'pod-security.kubernetes.io/enforce-version': 'v1.27',
+          'pod-security.kubernetes.io/audit': PodSecurityLevel.RESTRICTED,
+          'pod-security.kubernetes.io/audit-version': 'v1.27',
+          'pod-security.kubernetes.io/warn': PodSecurityLevel.RESTRICTED,
+          'pod-security.kubernetes.io/warn-version': 'v1.27',
+        },
+      },
+    }));
+  }
+}
