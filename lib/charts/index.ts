@@ -1,0 +1,9 @@
+import { ChartDefinition } from './chart';
+import { fourhundredChart } from './fourhundred';
+
+export { ChartDefinition } from './chart';
+
+/** Every chart the project ships, in output order. Each lands in dist/<env>/<name>.k8s.yaml. */
+export const CHARTS: readonly ChartDefinition[] = [
+  fourhundredChart,
+];

@@ -1,0 +1,88 @@
+/**
+ * The synth pipeline: environments -> charts -> checks -> YAML -> dist/<env>/, all or nothing.
+ */
+import * as path from 'path';
+import { CHARTS } from '../charts';
+import { ChartDefinition } from '../charts/chart';
+import { EnvError, Environment, loadEnvironments } from '../env';
+import { BuildError, buildEnvironment } from './build';
+import { checkObjects, formatProblem } from './check';
+import { renderEnvironment } from './render';
+import { writeDist } from './write';
+
+export interface SynthOptions {
+  /** Project folder that envs/ and dist/ are relative to. @default process.cwd() */
+  readonly root?: string;
+  /** @default 'envs' */
+  readonly envsDir?: string;
+  /** @default 'dist' */
+  readonly outDir?: string;
+  /** Only these environments (the others in dist/ stay as they are). @default every env file */
+  readonly only?: readonly string[];
+  /** @default CHARTS */
+  readonly charts?: readonly ChartDefinition[];
+  /** Build and check, but write nothing. @default false */
+  readonly dryRun?: boolean;
+}
+
+export interface EnvironmentResult {
+  readonly env: Environment;
+  readonly objects: number;
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** Any reason the synth stopped; `dist/` is untouched when it is thrown. */
+export class SynthError extends Error {
+  constructor(public readonly problems: readonly string[]) {
+    super(problems.length > 60
+      ? [...problems.slice(0, 60), `… and ${problems.length - 60} more problems`].join('\n')
+      : problems.join('\n'));
+    this.name = 'SynthError';
+  }
+}
+
+/** Builds, checks and renders one environment; throws SynthError listing every problem. */
+export function synthEnvironment(env: Environment, charts: readonly ChartDefinition[] = CHARTS): EnvironmentResult {
+  let built;
+  try {
+    built = buildEnvironment(env, charts);
+  } catch (e) {
+    if (e instanceof BuildError) throw new SynthError([e.message]);
+    throw e;
+  }
+  const objects = built.flatMap((c) => c.objects);
+  const problems = checkObjects(env, objects).map((p) => formatProblem(env, p));
+  if (problems.length) throw new SynthError(problems);
+  return { env, objects: objects.length, files: renderEnvironment(env, built) };
+}
+
+export function synthesize(options: SynthOptions = {}): EnvironmentResult[] {
+  const root = options.root ?? process.cwd();
+  let envs: Environment[];
+  try {
+    envs = loadEnvironments(options.envsDir ?? 'envs', root);
+  } catch (e) {
+    if (e instanceof EnvError) throw new SynthError(e.message.split('\n'));
+    throw e;
+  }
+  if (options.only?.length) {
+    const unknown = options.only.filter((n) => !envs.some((e) => e.name === n));
+    if (unknown.length) throw new SynthError([`unknown environment ${unknown.join(', ')}: expected one of ${envs.map((e) => e.name).join(', ')} (from ${options.envsDir ?? 'envs'}/*.env)`]);
+    envs = envs.filter((e) => options.only!.includes(e.name));
+  }
+  const results: EnvironmentResult[] = [];
+  const problems: string[] = [];
+  for (const env of envs) {
+    try {
+      results.push(synthEnvironment(env, options.charts ?? CHARTS));
+    } catch (e) {
+      if (e instanceof SynthError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  if (problems.length) throw new SynthError(problems);
+  if (!options.dryRun) {
+    writeDist(path.resolve(root, options.outDir ?? 'dist'), new Map(results.map((r) => [r.env.name, r.files])), !!options.only?.length);
+  }
+  return results;
+}
