@@ -271,7 +271,7 @@ export class GrpcService extends Construct {
       metadata: { name, labels },
       spec: {
         type: headless ? 'ClusterIP' : serviceType,
-        ...(headless ? { clusterIP: 'None' } : {}),
+        ...(headless ? { clusterIp: 'None' } : {}),
         selector: this.selector,
         ports: [{
           name: PORT_NAME,

@@ -1,0 +1,46 @@
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { PodSecurityLevel, SecureNamespace, clusterScoped, isQuantity, versionOfImage, isDns1123Label } from '.';
+
+describe('construct conventions', () => {
+  test('versionOfImage takes a tag that fits a label value, and nothing else', () => {
+    expect(versionOfImage('gcr.io/p/x:1.2.3')).toBe('1.2.3');
+    expect(versionOfImage('localhost:5000/x')).toBeUndefined();
+    expect(versionOfImage('localhost:5000/x:v2')).toBe('v2');
+    expect(versionOfImage('x@sha256:abc')).toBeUndefined();
+    expect(versionOfImage('x:' + 'a'.repeat(64))).toBeUndefined();
+  });
+
+  test('quantities and DNS labels', () => {
+    for (const q of ['10Gi', '250m', '1', '1.5', '2e3', '512Ki']) expect(isQuantity(q)).toBe(true);
+    for (const q of ['ten', '10GB', '', '1.2.3']) expect(isQuantity(q)).toBe(false);
+    expect(isDns1123Label('service-000')).toBe(true);
+    expect(isDns1123Label('-x')).toBe(false);
+    expect(isDns1123Label('a'.repeat(64))).toBe(false);
+  });
+
+  test('clusterScoped removes the chart namespace from cluster-scoped objects only', () => {
+    const chart = Testing.chart();
+    const nsChart = new (require('cdk8s').Chart)(Testing.app(), 'c', { namespace: 'team' });
+    clusterScoped(new kplus.k8s.KubeClusterRole(nsChart, 'role', { metadata: { name: 'r' } }));
+    new kplus.k8s.KubeServiceAccount(nsChart, 'sa', { metadata: { name: 'sa' } });
+    const [role, sa] = Testing.synth(nsChart);
+    expect(role.metadata.namespace).toBeUndefined();
+    expect(sa.metadata.namespace).toBe('team');
+  });
+
+  test('SecureNamespace enforces restricted by default, pinned to v1.27, and audits and warns at restricted', () => {
+    const chart = Testing.chart();
+    new SecureNamespace(chart, 'team');
+    new SecureNamespace(chart, 'nodes', { podSecurity: PodSecurityLevel.PRIVILEGED });
+    const [team, nodes] = Testing.synth(chart);
+    expect(team.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.27',
+      'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
+      'app.kubernetes.io/managed-by': 'mega8s',
+    });
+    expect(nodes.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(nodes.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
+    expect(() => new SecureNamespace(chart, 'Bad_Name')).toThrow('test/Bad_Name: name "Bad_Name" is not a valid DNS-1123 label');
+  });
+});

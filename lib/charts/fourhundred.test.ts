@@ -1,0 +1,59 @@
+import { Testing } from 'cdk8s';
+import { loadEnvironment, parseEnvironment } from '../env';
+import { chartObjects } from '../synth/build';
+import { toYamlDocuments } from '../synth/yaml';
+import { FourHundredChart } from './fourhundred';
+
+function objectsFor(file: string) {
+  const env = loadEnvironment(file);
+  return chartObjects('fourhundred', new FourHundredChart(Testing.app(), env)).map((o) => o.manifest as any);
+}
+
+describe('fourhundred chart', () => {
+  test('dev: a restricted namespace and 10 whoami services on ClusterIP', () => {
+    const objects = objectsFor('envs/dev.env');
+    const ns = objects.find((o) => o.kind === 'Namespace');
+    expect(ns.metadata.name).toBe('fourhundred');
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const services = objects.filter((o) => o.kind === 'Service');
+    expect(services.map((s) => s.metadata.name)).toEqual(Array.from({ length: 10 }, (_, i) => `service-00${i}`));
+    expect(new Set(services.map((s) => s.spec.type))).toEqual(new Set(['ClusterIP']));
+    expect(objects.filter((o) => o.kind === 'Deployment')).toHaveLength(10);
+    expect(objects.some((o) => o.metadata.name === 'grpc-server')).toBe(false);
+  });
+
+  test('prod: 400 whoami services on LoadBalancer, port 10000, labelled grpc=true service=whoami, plus the Endpoints-fronted grpc-server', () => {
+    const objects = objectsFor('envs/prod.env');
+    const services = objects.filter((o) => o.kind === 'Service');
+    expect(services).toHaveLength(401);
+    for (const s of services) {
+      expect(s.metadata.namespace).toBe('fourhundred');
+      expect(s.spec.type).toBe('LoadBalancer');
+      expect(s.spec.ports[0]).toMatchObject({ port: 10000, protocol: 'TCP' });
+    }
+    const whoami = services.filter((s) => s.metadata.labels.service === 'whoami');
+    expect(whoami).toHaveLength(400);
+    expect(whoami.every((s) => s.metadata.labels.grpc === 'true')).toBe(true);
+    expect(whoami[399].metadata.name).toBe('service-399');
+    const server = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'grpc-server');
+    expect(server.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['server', 'esp']);
+    expect(server.spec.template.spec.containers[1].args).toContain('--service=grpc-server.endpoints.mega8s-prod.cloud.goog');
+    expect(server.spec.template.spec.containers[0].image).toBe('gcr.io/mega8s-prod/grpc-server:0.1.0');
+  });
+
+  test('staging: 100 services on LoadBalancer', () => {
+    const services = objectsFor('envs/staging.env').filter((o) => o.kind === 'Service');
+    expect(services).toHaveLength(100);
+    expect(services.every((s) => s.spec.type === 'LoadBalancer')).toBe(true);
+  });
+
+  test('the image comes from the environment', () => {
+    const env = parseEnvironment('qa', 'envs/qa.env', ['IMAGE_REGISTRY=registry.example.com:5000/team', 'IMAGE_TAG=2.3.4', 'FOURHUNDRED_FLEET_SIZE=1', 'QUOTA_FORWARDING_RULES=0', 'QUOTA_TARGET_POOLS=0', 'QUOTA_FIREWALLS=0', 'QUOTA_CPUS=1', 'QUOTA_DISK_GB=0'].join('\n'));
+    const objects = chartObjects('fourhundred', new FourHundredChart(Testing.app(), env)).map((o) => o.manifest as any);
+    expect(objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].image).toBe('registry.example.com:5000/team/grpc-server:2.3.4');
+  });
+
+  test('snapshot (dev, YAML)', () => {
+    expect(toYamlDocuments(objectsFor('envs/dev.env'))).toMatchSnapshot();
+  });
+});
