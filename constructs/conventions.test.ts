@@ -20,7 +20,6 @@ describe('construct conventions', () => {
   });
 
   test('clusterScoped removes the chart namespace from cluster-scoped objects only', () => {
-    const chart = Testing.chart();
     const nsChart = new (require('cdk8s').Chart)(Testing.app(), 'c', { namespace: 'team' });
     clusterScoped(new kplus.k8s.KubeClusterRole(nsChart, 'role', { metadata: { name: 'r' } }));
     new kplus.k8s.KubeServiceAccount(nsChart, 'sa', { metadata: { name: 'sa' } });

@@ -1,8 +1,14 @@
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { DOWNWARD_ENV, downwardEnv } from './downward';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
-import { Resources, resolveResources } from './resources';
+import { PlainApiObject } from './plain-api-object';
+import { Resources, mergeResources } from './resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 import { PropError, checkDns1123Label, checkInteger, checkNonEmpty, checkPort, show } from './validate';
 
@@ -162,10 +168,10 @@ export class GrpcService extends Construct {
   public readonly servicePort: number;
   /** The immutable labels selecting this service's pods. */
   public readonly selector: Record<string, string>;
-  public readonly deployment: kplus.k8s.KubeDeployment;
-  public readonly service: kplus.k8s.KubeService;
+  public readonly deployment: PlainApiObject;
+  public readonly service: PlainApiObject;
   /** Present when replicas > 1. */
-  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  public readonly podDisruptionBudget?: PlainApiObject;
 
   constructor(scope: Construct, id: string, props: GrpcServiceProps) {
     super(scope, id);
@@ -200,14 +206,14 @@ export class GrpcService extends Construct {
     const labels = recommendedLabels(identity, props.labels);
     this.selector = selectorLabels(identity);
 
-    const probe = (kind: 'readiness' | 'liveness'): kplus.k8s.Probe => ({
+    const probe = (kind: 'readiness' | 'liveness'): IProbe => ({
       grpc: { port, ...(props.healthService ? { service: props.healthService } : {}) },
       ...(kind === 'readiness'
         ? { initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 }
         : { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }),
     });
 
-    const containers: kplus.k8s.Container[] = [{
+    const containers: IContainer[] = [{
       name: 'server',
       image: props.image,
       ...(props.command ? { command: [...props.command] } : {}),
@@ -219,13 +225,13 @@ export class GrpcService extends Construct {
       ],
       readinessProbe: probe('readiness'),
       livenessProbe: probe('liveness'),
-      resources: resolveResources(this, 'resources', props.resources, GRPC_SERVICE_DEFAULTS.resources),
+      resources: mergeResources(this, 'resources', props.resources, GRPC_SERVICE_DEFAULTS.resources),
       securityContext: restrictedContainerSecurityContext(),
     }];
-    const volumes: kplus.k8s.Volume[] = [];
+    const volumes: IVolume[] = [];
     if (endpoints && espPort !== undefined) {
       // ESPv2 writes its generated Envoy configuration under /tmp: an emptyDir keeps the root read-only.
-      volumes.push({ name: 'esp-tmp', emptyDir: { sizeLimit: kplus.k8s.Quantity.fromString('64Mi') } });
+      volumes.push({ name: 'esp-tmp', emptyDir: { sizeLimit: '64Mi' } });
       containers.push({
         name: 'esp',
         image: endpoints.image ?? GRPC_SERVICE_DEFAULTS.endpointsImage,
@@ -238,20 +244,22 @@ export class GrpcService extends Construct {
         ports: [{ name: ESP_PORT_NAME, containerPort: espPort, protocol: 'TCP' }],
         // ESPv2 answers HTTP health checks on its listener; the kubelet's gRPC probes above still dial
         // the server directly on the pod IP, so the sidecar does not hide an unhealthy backend.
-        readinessProbe: { tcpSocket: { port: kplus.k8s.IntOrString.fromNumber(espPort) }, periodSeconds: 5 },
-        resources: resolveResources(this, 'endpoints.resources', endpoints.resources, GRPC_SERVICE_DEFAULTS.endpointsResources),
+        readinessProbe: { tcpSocket: { port: espPort }, periodSeconds: 5 },
+        resources: mergeResources(this, 'endpoints.resources', endpoints.resources, GRPC_SERVICE_DEFAULTS.endpointsResources),
         securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [{ name: 'esp-tmp', mountPath: '/tmp' }],
       });
     }
 
-    this.deployment = new kplus.k8s.KubeDeployment(this, 'Deployment', {
+    const deployment: IDeployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
       metadata: { name, labels },
       spec: {
         replicas,
         revisionHistoryLimit: 3,
         selector: { matchLabels: this.selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: kplus.k8s.IntOrString.fromString('25%'), maxUnavailable: kplus.k8s.IntOrString.fromNumber(0) } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
         template: {
           metadata: { labels, ...(props.podAnnotations ? { annotations: { ...props.podAnnotations } } : {}) },
           spec: {
@@ -264,30 +272,37 @@ export class GrpcService extends Construct {
           },
         },
       },
-    });
+    };
+    this.deployment = new PlainApiObject(this, 'Deployment', deployment);
 
     const headless = serviceType === GrpcServiceType.HEADLESS;
-    this.service = new kplus.k8s.KubeService(this, 'Service', {
+    const service: IService = {
+      apiVersion: 'v1',
+      kind: 'Service',
       metadata: { name, labels },
       spec: {
         type: headless ? 'ClusterIP' : serviceType,
-        ...(headless ? { clusterIp: 'None' } : {}),
+        ...(headless ? { clusterIP: 'None' } : {}),
         selector: this.selector,
         ports: [{
           name: PORT_NAME,
           appProtocol: 'grpc',
           protocol: 'TCP',
           port: this.servicePort,
-          targetPort: kplus.k8s.IntOrString.fromString(endpoints ? ESP_PORT_NAME : PORT_NAME),
+          targetPort: endpoints ? ESP_PORT_NAME : PORT_NAME,
         }],
       },
-    });
+    };
+    this.service = new PlainApiObject(this, 'Service', service);
 
     if (replicas > 1) {
-      this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
+      const pdb: IPodDisruptionBudget = {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
         metadata: { name, labels },
-        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
-      });
+        spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
+      };
+      this.podDisruptionBudget = new PlainApiObject(this, 'Pdb', pdb);
     }
   }
 }

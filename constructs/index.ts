@@ -7,3 +7,4 @@ export * from './scope';
 export * from './namespace';
 export * from './grpc-service';
 export * from './fleet';
+export * from './plain-api-object';

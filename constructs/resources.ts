@@ -17,22 +17,34 @@ export interface Resources {
   readonly limits?: ResourceAmounts;
 }
 
+/** A container's resources as plain Kubernetes JSON. */
+export interface ResourceRequirementsJson {
+  readonly requests?: { readonly cpu?: string; readonly memory?: string };
+  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
 /**
- * Merges `given` over `defaults`, validates every quantity (errors name `prop`), and renders the
- * L1 `ResourceRequirements`.
+ * Merges `given` over `defaults` field by field and validates every quantity (errors name `prop`).
  */
-export function resolveResources(scope: IConstruct, prop: string, given: Resources | undefined, defaults: Resources): kplus.k8s.ResourceRequirements {
-  const render = (kind: 'requests' | 'limits'): Record<string, kplus.k8s.Quantity> | undefined => {
+export function mergeResources(scope: IConstruct, prop: string, given: Resources | undefined, defaults: Resources): ResourceRequirementsJson {
+  const render = (kind: 'requests' | 'limits') => {
     const merged = { ...defaults[kind], ...given?.[kind] };
-    const out: Record<string, kplus.k8s.Quantity> = {};
+    const out: { cpu?: string; memory?: string } = {};
     for (const key of ['cpu', 'memory'] as const) {
       const value = merged[key];
-      if (value === undefined) continue;
-      out[key] = kplus.k8s.Quantity.fromString(checkQuantity(scope, `${prop}.${kind}.${key}`, value));
+      if (value !== undefined) out[key] = checkQuantity(scope, `${prop}.${kind}.${key}`, value);
     }
     return Object.keys(out).length ? out : undefined;
   };
   const requests = render('requests');
   const limits = render('limits');
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+}
+
+/** `mergeResources` rendered as the L1 `ResourceRequirements` of cdk8s-plus-27's `k8s` module. */
+export function resolveResources(scope: IConstruct, prop: string, given: Resources | undefined, defaults: Resources): kplus.k8s.ResourceRequirements {
+  const json = mergeResources(scope, prop, given, defaults);
+  const l1 = (amounts?: { cpu?: string; memory?: string }) => amounts && Object.fromEntries(
+    Object.entries(amounts).map(([k, v]) => [k, kplus.k8s.Quantity.fromString(v as string)]));
+  return { ...(json.requests ? { requests: l1(json.requests) } : {}), ...(json.limits ? { limits: l1(json.limits) } : {}) };
 }

@@ -1,0 +1,64 @@
+/**
+ * FleetOf(N) GrpcServices synthesized the mega8s way, written to DIR/fleet.k8s.yaml.
+ *
+ *   node --import tsx bench/fleet.ts --size 10000 --out /tmp/fleet
+ *
+ * Prints one JSON line: {size, objects, ms, rssMB, phases}. `ms` is build + toJson + YAML + write,
+ * the same work bench/naive-kplus.ts does; `phases.checkMs` is the synth's checks, reported beside
+ * it and not included (the naive way has none).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { Command } from 'commander';
+import { FleetOf, GrpcService, GrpcServiceType, SecureNamespace } from '../constructs';
+import { parseEnvironment } from '../lib/env';
+import { chartObjects } from '../lib/synth/build';
+import { checkObjects } from '../lib/synth/check';
+import { toYamlDocuments } from '../lib/synth/yaml';
+
+const opts = new Command('bench-fleet')
+  .requiredOption('--size <n>', 'fleet size', (v) => parseInt(v, 10))
+  .requiredOption('--out <dir>', 'output folder')
+  .option('--no-check', 'skip the synth checks')
+  .parse()
+  .opts<{ size: number; out: string; check: boolean }>();
+
+const t0 = performance.now();
+const app = new App();
+const chart = new Chart(app, 'fleet', { namespace: 'fleet', disableResourceNameHashes: true });
+new SecureNamespace(chart, 'ns', { name: 'fleet' });
+new FleetOf(chart, 'service', {
+  size: opts.size,
+  allowAboveServiceLimit: true,
+  labels: { grpc: 'true', service: 'whoami' },
+  member: (s, id) => new GrpcService(s, id, { image: 'gcr.io/bench/grpc-server:1.0.0', appName: 'whoami', serviceType: GrpcServiceType.LOAD_BALANCER }),
+});
+const t1 = performance.now();
+const objects = chartObjects('fleet', chart);
+const t2 = performance.now();
+const yaml = toYamlDocuments(objects.map((o) => o.manifest));
+const t3 = performance.now();
+fs.mkdirSync(opts.out, { recursive: true });
+fs.writeFileSync(path.join(opts.out, 'fleet.k8s.yaml'), yaml);
+const t4 = performance.now();
+let checkMs: number | undefined;
+if (opts.check) {
+  const n = opts.size;
+  const env = parseEnvironment('bench', 'bench.env', [
+    'IMAGE_REGISTRY=gcr.io/bench', 'IMAGE_TAG=1.0.0', `FOURHUNDRED_FLEET_SIZE=${Math.min(n, 10000)}`,
+    `QUOTA_FORWARDING_RULES=${n}`, `QUOTA_TARGET_POOLS=${n}`, `QUOTA_FIREWALLS=${n}`, `QUOTA_CPUS=${n}`, 'QUOTA_DISK_GB=0',
+  ].join('\n'));
+  const problems = checkObjects(env, objects);
+  if (problems.length) throw new Error(`bench output failed the checks: ${problems[0].message}`);
+  checkMs = Math.round(performance.now() - t4);
+}
+const r = (x: number) => Math.round(x);
+console.log(JSON.stringify({
+  way: 'mega8s',
+  size: opts.size,
+  objects: objects.length,
+  ms: r(t4 - t0),
+  rssMB: r(process.memoryUsage().rss / 2 ** 20),
+  phases: { buildMs: r(t1 - t0), toJsonMs: r(t2 - t1), yamlMs: r(t3 - t2), writeMs: r(t4 - t3), checkMs },
+}));
