@@ -1,0 +1,66 @@
+import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
+import { FleetOf, GrpcService, GrpcServiceType, PlainApiObject } from '.';
+
+/** What cdk8s itself renders for an ApiObject (its resolver walk, sanitize, patches). */
+const cdk8sToJson = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
+
+function plainObjects(chart: Chart): PlainApiObject[] {
+  return chart.node.findAll().filter((c): c is PlainApiObject => c instanceof PlainApiObject);
+}
+
+describe('PlainApiObject', () => {
+  test('renders exactly what cdk8s renders, for every GrpcService configuration', () => {
+    const chart = Testing.chart();
+    new GrpcService(chart, 'a', { image: 'i:1' });
+    new GrpcService(chart, 'b', {
+      image: 'i:1', replicas: 3, serviceType: GrpcServiceType.HEADLESS, env: { A: '1' }, command: ['x'], args: ['y'],
+      endpoints: { service: 'e.endpoints.p.cloud.goog' }, podAnnotations: { 'mega8s.io/config-hash': 'abc' },
+      resources: { limits: { cpu: '2' } }, labels: { team: 'x' },
+    });
+    new FleetOf(chart, 'f', { size: 3, labels: { grpc: 'true' }, member: (s, id) => new GrpcService(s, id, { image: 'i:1', serviceType: GrpcServiceType.LOAD_BALANCER }) });
+    const objects = plainObjects(chart);
+    expect(objects.length).toBe(2 + 3 + 6);
+    for (const o of objects) expect(o.toJson()).toEqual(cdk8sToJson(o));
+  });
+
+  test('metadata changes made after construction (labels, annotations) are rendered', () => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'a', { image: 'i:1' });
+    svc.service.metadata.addLabel('late', 'yes');
+    svc.service.metadata.addAnnotation('note', 'x');
+    expect(svc.service.toJson().metadata.labels.late).toBe('yes');
+    expect(svc.service.toJson().metadata.annotations).toEqual({ note: 'x' });
+    expect(svc.service.toJson()).toEqual(cdk8sToJson(svc.service));
+  });
+
+  test('JSON patches apply, as cdk8s applies them', () => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'a', { image: 'i:1' });
+    svc.deployment.addJsonPatch(JsonPatch.replace('/spec/replicas', 5), JsonPatch.add('/spec/paused', true));
+    expect(svc.deployment.toJson().spec.replicas).toBe(5);
+    expect(svc.deployment.toJson().spec.paused).toBe(true);
+    expect(svc.deployment.toJson()).toEqual(cdk8sToJson(svc.deployment));
+  });
+
+  test('keys come out sorted, apiVersion/kind/metadata first, null and undefined dropped', () => {
+    const chart = Testing.chart();
+    const o = new PlainApiObject(chart, 'o', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'c' }, data: { z: '1', a: '2', n: undefined }, immutable: null } as any);
+    const json = o.toJson();
+    expect(Object.keys(json)).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
+    expect(Object.keys(json.data)).toEqual(['a', 'z']);
+    expect(json).toEqual(cdk8sToJson(o));
+  });
+
+  test('a value that is not plain JSON (a Lazy) takes cdk8s\'s own path and is resolved', () => {
+    const chart = Testing.chart();
+    const o = new PlainApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { when: Lazy.any({ produce: () => 'later' }) } });
+    expect(o.toJson().data.when).toBe('later');
+  });
+
+  test('an app with a custom resolver takes cdk8s\'s own path, so the resolver sees every value', () => {
+    const app = new App({ resolvers: [{ resolve: (ctx: ResolutionContext) => { if (ctx.value === 'i:1') ctx.replaceValue('mirror/i:1'); } }] });
+    const chart = new Chart(app, 'c');
+    const svc = new GrpcService(chart, 'a', { image: 'i:1' });
+    expect(svc.deployment.toJson().spec.template.spec.containers[0].image).toBe('mirror/i:1');
+  });
+});
