@@ -63,8 +63,27 @@ export function checkObjects(env: Environment, objects: readonly SynthObject[]):
     }
   }
 
-  const podsMatching = (ns: string | undefined, selector: LabelSelector | undefined) =>
-    (podsByNs.get(ns ?? '') ?? []).filter((p) => selects(selector, p.template.labels));
+  // Pods indexed by namespace and label, so that matching 10,000 Services to 10,000 pod templates
+  // looks at the candidates sharing one of the selector's labels instead of every pod.
+  const podsByLabel = new Map<string, Pods[]>();
+  for (const [ns, pods] of podsByNs) {
+    for (const p of pods) {
+      for (const [k, v] of Object.entries(p.template.labels)) {
+        const key = `${ns}|${k}=${v}`;
+        const list = podsByLabel.get(key);
+        if (list) list.push(p);
+        else podsByLabel.set(key, [p]);
+      }
+    }
+  }
+  const podsMatching = (ns: string | undefined, selector: LabelSelector | undefined) => {
+    let candidates = podsByNs.get(ns ?? '') ?? [];
+    for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) {
+      const list = podsByLabel.get(`${ns ?? ''}|${k}=${v}`) ?? [];
+      if (list.length < candidates.length) candidates = list;
+    }
+    return candidates.filter((p) => selects(selector, p.template.labels));
+  };
 
   for (const o of objects) {
     const m = o.manifest;

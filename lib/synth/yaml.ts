@@ -24,8 +24,18 @@ function isPlain(s: string): boolean {
   return s.length > 0 && SAFE_PLAIN.test(s) && !SPECIAL.test(s) && !NUMBERISH.test(s) && !DATEISH.test(s) && !s.endsWith(':');
 }
 
+// Manifests repeat the same keys and values thousands of times; deciding how to write a string is
+// the costliest step, so decisions are remembered (bounded, so a huge output cannot grow it forever).
+const SCALARS = new Map<string, string>();
+const SCALAR_CACHE_LIMIT = 50_000;
+
 export function scalar(s: string): string {
-  return isPlain(s) ? s : JSON.stringify(s);
+  let out = SCALARS.get(s);
+  if (out === undefined) {
+    out = isPlain(s) ? s : JSON.stringify(s);
+    if (SCALARS.size < SCALAR_CACHE_LIMIT) SCALARS.set(s, out);
+  }
+  return out;
 }
 
 // Block literals only where they round-trip exactly: printable text without tabs, carriage
@@ -72,7 +82,7 @@ function inline(v: unknown, indent: string): string | undefined {
 
 function writeMap(obj: Record<string, unknown>, indent: string, out: string[], first: string | undefined): void {
   let lead = first;
-  for (const key of Object.keys(obj)) {
+  for (const key in obj) {
     const v = obj[key];
     if (v === undefined) continue;
     const prefix = lead ?? indent;
@@ -81,12 +91,10 @@ function writeMap(obj: Record<string, unknown>, indent: string, out: string[], f
     const text = inline(v, indent);
     if (text !== undefined) {
       out.push(`${prefix}${k}: ${text}`);
-    } else if (Array.isArray(v)) {
-      out.push(`${prefix}${k}:`);
-      writeSeq(v, indent + '  ', out);
     } else {
       out.push(`${prefix}${k}:`);
-      writeMap(v as Record<string, unknown>, indent + '  ', out, undefined);
+      if (Array.isArray(v)) writeSeq(v, indent + '  ', out);
+      else writeMap(v as Record<string, unknown>, indent + '  ', out, undefined);
     }
   }
   if (lead !== undefined) out.push(`${lead}{}`);
@@ -109,10 +117,10 @@ function writeSeq(arr: readonly unknown[], indent: string, out: string[]): void 
 
 /** One YAML document (no `---`), ending in a newline. */
 export function toYaml(value: unknown): string {
-  const out: string[] = [];
   const text = inline(value, '');
-  if (text !== undefined) out.push(text);
-  else if (Array.isArray(value)) writeSeq(value, '', out);
+  if (text !== undefined) return text + '\n';
+  const out: string[] = [];
+  if (Array.isArray(value)) writeSeq(value, '', out);
   else writeMap(value as Record<string, unknown>, '', out, undefined);
   return out.join('\n') + '\n';
 }
