@@ -6,7 +6,6 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pathToFileURL } from 'url';
 import { Chart } from 'cdk8s';
 import { GrpcService } from './constructs';
 import { CHARTS } from './lib/charts';
@@ -38,9 +37,9 @@ function scratch(): { dir: string; cleanup: () => void } {
 }
 
 /** Runs `npm run synth`'s command in `cwd` (a scratch project, or the repo itself). */
-const TSX = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
 function runSynth(args: string[], cwd = ROOT) {
-  return spawnSync(process.execPath, ['--import', TSX, path.join(ROOT, 'main.ts'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--require', TSX, path.join(ROOT, 'main.ts'), ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
 }
 
 describe('mega8s app', () => {
