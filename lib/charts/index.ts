@@ -1,9 +1,13 @@
 import { ChartDefinition } from './chart';
 import { fourhundredChart } from './fourhundred';
+import { preemptibleChart } from './preemptible';
+import { shippyChart } from './shippy';
 
 export { ChartDefinition } from './chart';
 
 /** Every chart the project ships, in output order. Each lands in dist/<env>/<name>.k8s.yaml. */
 export const CHARTS: readonly ChartDefinition[] = [
   fourhundredChart,
+  shippyChart,
+  preemptibleChart,
 ];

@@ -1,0 +1,167 @@
+import { App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { toYamlDocuments } from '../lib/synth/yaml';
+import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { MICROSERVICE_DEFAULTS, Microservice, MicroserviceProps, ServiceExposure } from './microservice';
+
+function chartIn(): Chart {
+  return new Chart(new App(), 'test', { namespace: 'shippy', disableResourceNameHashes: true });
+}
+
+function build(props: Partial<MicroserviceProps> = {}, extra?: (chart: Chart) => Partial<MicroserviceProps>) {
+  const chart = chartIn();
+  const svc = new Microservice(chart, 'vessel', { image: 'gcr.io/p/vessel-service:1.0.0', ...props, ...(extra ? extra(chart) : {}) });
+  const objects = Testing.synth(chart);
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const deployment = of('Deployment')[0];
+  const service = of('Service')[0];
+  const container = deployment.spec.template.spec.containers[0];
+  return { chart, svc, objects, of, deployment, service, container, pod: deployment.spec.template.spec };
+}
+
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e: any) {
+    return e.message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('Microservice', () => {
+  test('a Deployment and a ClusterIP Service on port 8080 named http', () => {
+    const { deployment, service, container, of } = build({ args: ['--selector=static', '--server_address=:8080'] });
+    expect(deployment.metadata.name).toBe('vessel');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(container.image).toBe('gcr.io/p/vessel-service:1.0.0');
+    expect(container.args).toEqual(['--selector=static', '--server_address=:8080']);
+    expect(container.command).toBeUndefined();
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(service.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'app.kubernetes.io/name': 'vessel', 'app.kubernetes.io/instance': 'vessel' },
+      ports: [{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 'http' }],
+    });
+    expect(of('PodDisruptionBudget')).toHaveLength(0);
+  });
+
+  test('a LoadBalancer on 80 in front of an unprivileged container port', () => {
+    const { service, container } = build({ serviceType: ServiceExposure.LOAD_BALANCER, servicePort: 80 });
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' }]);
+    expect(container.ports[0].containerPort).toBe(8080);
+  });
+
+  test('replicas above 1 get a PDB over the same pods', () => {
+    const { deployment, of } = build({ replicas: 3 });
+    expect(deployment.spec.replicas).toBe(3);
+    const pdb = of('PodDisruptionBudget');
+    expect(pdb).toHaveLength(1);
+    expect(pdb[0].spec).toEqual({ maxUnavailable: 1, selector: deployment.spec.selector });
+  });
+
+  test('TCP probes by default, HTTP on request, on the named port', () => {
+    const tcp = build().container;
+    expect(tcp.readinessProbe.tcpSocket).toEqual({ port: 'http' });
+    expect(tcp.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+    const http = build({ httpHealthPath: '/healthz', portName: 'web' }).container;
+    expect(http.readinessProbe.httpGet).toEqual({ path: '/healthz', port: 'web' });
+    expect(http.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'web' });
+    expect(http.readinessProbe.tcpSocket).toBeUndefined();
+  });
+
+  test('env keeps its order (for $(VAR) expansion)', () => {
+    const env = [{ name: 'USER', value: 'u' }, { name: 'URL', value: 'x://$(USER)@h' }];
+    expect(build({ env }).container.env).toEqual(env);
+  });
+
+  test('the config hash annotation: same config same hash, changed env or ConfigMap changed hash, unrelated change same hash', () => {
+    const hashOf = (props: Partial<MicroserviceProps>, cm = 'debug') => {
+      const { deployment, svc } = build(props, (chart) => ({
+        envFromConfigMaps: [new kplus.k8s.KubeConfigMap(chart, 'cfg', { metadata: { name: 'vessel-config' }, data: { LOG_LEVEL: cm } })],
+      }));
+      const hash = deployment.spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+      expect(hash).toBe(svc.configHash);
+      return hash;
+    };
+    const env = [{ name: 'DB_HOST', value: 'mongodb://a' }];
+    const base = hashOf({ env });
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashOf({ env })).toBe(base);
+    expect(hashOf({ env: [{ name: 'DB_HOST', value: 'mongodb://b' }] })).not.toBe(base);
+    expect(hashOf({ env }, 'info')).not.toBe(base);
+    expect(hashOf({ env, replicas: 3, image: 'gcr.io/p/vessel-service:2.0.0', resources: { requests: { cpu: '1' } } })).toBe(base);
+  });
+
+  test('envFrom ConfigMaps are read by the container', () => {
+    const { container } = build({}, (chart) => ({
+      envFromConfigMaps: [new kplus.k8s.KubeConfigMap(chart, 'cfg', { metadata: { name: 'vessel-config' }, data: { A: 'b' } })],
+    }));
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'vessel-config' } }]);
+  });
+
+  test('pod annotations are kept next to the hash', () => {
+    const { deployment } = build({ podAnnotations: { 'prometheus.io/scrape': 'true' } });
+    expect(Object.keys(deployment.spec.template.metadata.annotations).sort()).toEqual([CONFIG_HASH_ANNOTATION, 'prometheus.io/scrape']);
+  });
+
+  test('Pod Security restricted with a read-only root and a writable /tmp; resources with defaults', () => {
+    const { pod, container } = build();
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+    const nginx = build({ writablePaths: ['/tmp', '/var/cache/nginx'] });
+    expect(nginx.container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'var-cache-nginx', mountPath: '/var/cache/nginx' }]);
+    expect(container.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const none = build({ writablePaths: [] });
+    expect(none.container.volumeMounts).toBeUndefined();
+    expect(none.pod.volumes).toBeUndefined();
+  });
+
+  test('labels: recommended on every object, selectors on name and instance', () => {
+    const { objects, deployment } = build({ replicas: 2, appName: 'vessel-service', partOf: 'shippy', labels: { tier: 'backend' } });
+    for (const o of objects) {
+      expect(o.metadata.labels).toEqual({
+        tier: 'backend', 'app.kubernetes.io/name': 'vessel-service', 'app.kubernetes.io/instance': 'vessel', 'app.kubernetes.io/component': 'server',
+        'app.kubernetes.io/part-of': 'shippy', 'app.kubernetes.io/version': '1.0.0', 'app.kubernetes.io/managed-by': 'mega8s',
+      });
+    }
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'vessel-service', 'app.kubernetes.io/instance': 'vessel' } });
+  });
+
+  test('contract ids', () => {
+    const { svc } = build({ replicas: 2 });
+    expect([svc.deployment.node.id, svc.service.node.id, svc.podDisruptionBudget!.node.id]).toEqual(['Deployment', 'Service', 'Pdb']);
+  });
+
+  test('snapshot', () => {
+    expect(toYamlDocuments(build({ replicas: 3, args: ['api', '--handler=rpc'], serviceType: ServiceExposure.LOAD_BALANCER, servicePort: 80, env: [{ name: 'MICRO_API_ADDRESS', value: ':8080' }] }).objects)).toMatchSnapshot();
+  });
+
+  const cases: [string, Partial<MicroserviceProps>, string][] = [
+    ['a privileged container port', { port: 80 }, 'test/vessel: port 80 is privileged: the container runs without capabilities and cannot bind it; expected 1024 or above (set servicePort to expose 80)'],
+    ['a port out of range', { port: 70000 }, 'test/vessel: port 70000 is out of range 1-65535'],
+    ['a bad port name', { portName: 'http_port' }, 'test/vessel: portName "http_port" is not a valid port name (at most 15 lowercase letters, digits and \'-\', with at least one letter)'],
+    ['an empty image', { image: '' }, 'test/vessel: image "" is empty: expected a non-empty string'],
+    ['negative replicas', { replicas: -1 }, 'test/vessel: replicas -1 is out of range: expected at least 0'],
+    ['an unknown service type', { serviceType: 'Headless' as ServiceExposure }, 'test/vessel: serviceType "Headless" is not one of ClusterIP, LoadBalancer, NodePort'],
+    ['a bad env name', { env: [{ name: 'DB HOST', value: 'x' }] }, 'test/vessel: env name "DB HOST" is not a valid environment variable name'],
+    ['an env var set twice', { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'test/vessel: env "A" is set twice'],
+    ['a relative health path', { httpHealthPath: 'healthz' }, 'test/vessel: httpHealthPath "healthz" is not an absolute URL path (starting with \'/\', no spaces)'],
+    ['a writable root', { writablePaths: ['/'] }, 'test/vessel: writablePaths entry "/" is not an absolute path below /'],
+    ['a writable path twice', { writablePaths: ['/tmp', '/tmp'] }, 'test/vessel: writablePaths ["/tmp","/tmp"] lists a path twice'],
+    ['two paths with one volume name', { writablePaths: ['/var/run', '/var_run'] }, 'test/vessel: writablePaths entry "/var_run" gives the volume name "var-run", which is empty or taken by another path'],
+  ];
+  test.each(cases)('%s is an error', (_what, props, message) => {
+    expect(errorOf(() => build(props))).toBe(message);
+  });
+
+  test('the defaults are the documented ones', () => {
+    expect(MICROSERVICE_DEFAULTS).toMatchObject({ port: 8080, portName: 'http', replicas: 1, terminationGraceSeconds: 30 });
+  });
+});

@@ -1,0 +1,694 @@
+import { Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { configHashAnnotations } from './config-hash';
+import { downwardEnv } from './downward';
+import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
+import { Resources, resolveResources } from './resources';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+import { GkeStorageClass } from './storage-class';
+import {
+  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, checkQuantity, show,
+} from './validate';
+
+/** How members of a stateful set are kept apart. */
+export enum AntiAffinity {
+  /** Never two members on one node: a member stays Pending rather than share a node. */
+  REQUIRED = 'required',
+  /** Spread members over nodes when the scheduler can; share a node when it cannot. */
+  PREFERRED = 'preferred',
+}
+
+export interface MongoReplicaSetProps {
+  /**
+   * Name of the StatefulSet, the headless Service, the PDB and the NetworkPolicy, and the
+   * `app.kubernetes.io/instance` label. Members are `<name>-0`, `<name>-1`, …
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * Number of members (StatefulSet replicas). An odd number is better: a primary needs a majority
+   * of votes, so 4 members survive the loss of one, exactly like 3 do.
+   * @default 3
+   */
+  readonly members?: number;
+  /**
+   * The replica set name (`mongod --replSet`, `?replicaSet=` in the connection string).
+   * @default 'rs0'
+   */
+  readonly replicaSetName?: string;
+  /**
+   * The mongo image; mongosh must be in it (the official image has it since 6.0).
+   * @default MONGO_REPLICA_SET_DEFAULTS.image ('mongo:7.0.15')
+   */
+  readonly image?: string;
+  /**
+   * Size of each member's data volume.
+   * @default '10Gi'
+   */
+  readonly storageSize?: string;
+  /**
+   * StorageClass of the data volumes.
+   * @default the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Create the StorageClass named by `storageClassName`: a GKE SSD persistent disk class
+   * (`GkeStorageClass`, `pd-ssd`). Leave it false when the class exists or another construct makes it.
+   * @default false
+   */
+  readonly createStorageClass?: boolean;
+  /**
+   * Name of the Secret (created outside mega8s) holding `keyfile` (the replica set's shared key,
+   * e.g. `openssl rand -base64 756`) and `admin-password` (the password of the admin user the init
+   * step creates; URL-safe, e.g. `openssl rand -hex 24`).
+   * @default '<name>-auth'
+   */
+  readonly authSecretName?: string;
+  /**
+   * Name of the admin user (role `root` on `admin`) the init step creates.
+   * @default 'admin'
+   */
+  readonly adminUsername?: string;
+  /**
+   * Cluster DNS domain of the member names.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * mongod container resources; fields left out keep their defaults.
+   * @default requests cpu 250m, memory 1Gi; limits memory 1Gi
+   */
+  readonly resources?: Resources;
+  /**
+   * WiredTiger cache size (`--wiredTigerCacheSizeGB`). Keep it well under the memory limit:
+   * mongod, its connections and the mongosh probes share the container.
+   * @default 0.25 (for the default 1Gi limit)
+   */
+  readonly wiredTigerCacheSizeGb?: number;
+  /**
+   * How members are spread over nodes (topology key `kubernetes.io/hostname`). Members are also
+   * spread over zones when the scheduler can (preferred).
+   * @default AntiAffinity.REQUIRED with 3 or more members, AntiAffinity.PREFERRED below
+   */
+  readonly antiAffinity?: AntiAffinity;
+  /**
+   * Node affinity of the members (e.g. to run on spot or preemptible nodes).
+   * @default none
+   */
+  readonly nodeAffinity?: kplus.k8s.NodeAffinity;
+  /**
+   * Node selector of the members.
+   * @default none
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations of the members (e.g. for tainted spot nodes).
+   * @default none
+   */
+  readonly tolerations?: kplus.k8s.Toleration[];
+  /**
+   * Seconds a member gets between SIGTERM and SIGKILL: a primary steps down first (up to 15 s),
+   * then mongod flushes and stops. At least 30.
+   * @default 30
+   */
+  readonly terminationGraceSeconds?: number;
+  /**
+   * Pod label selectors of the client workloads allowed to connect (same namespace). More can be
+   * added with `allowFrom()`.
+   * @default none: only the members themselves
+   */
+  readonly allowFrom?: Record<string, string>[];
+  /**
+   * `app.kubernetes.io/part-of` label.
+   * @default none
+   */
+  readonly partOf?: string;
+  /**
+   * Extra labels on every object and on the pods (never in selectors).
+   * @default none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+export const MONGO_REPLICA_SET_DEFAULTS = {
+  image: 'mongo:7.0.15',
+  members: 3,
+  maxMembers: 7,
+  replicaSetName: 'rs0',
+  storageSize: '10Gi',
+  adminUsername: 'admin',
+  clusterDomain: 'cluster.local',
+  wiredTigerCacheSizeGb: 0.25,
+  terminationGraceSeconds: 30,
+  minTerminationGraceSeconds: 30,
+  resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } } as Resources,
+  initResources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } } as Resources,
+} as const;
+
+/** The keys the auth Secret must hold. */
+export const MONGO_SECRET_KEYS = { keyfile: 'keyfile', adminPassword: 'admin-password' } as const;
+
+export const MONGO_PORT = 27017;
+const PORT_NAME = 'mongodb';
+/** The official image runs mongod as uid/gid 999 (user `mongodb`). */
+export const MONGO_UID = 999;
+
+const SCRIPTS_DIR = '/etc/mongo-scripts';
+const KEYFILE_SECRET_DIR = '/etc/mongo-keyfile-secret';
+const KEYFILE_DIR = '/etc/mongo-keyfile';
+const KEYFILE = `${KEYFILE_DIR}/keyfile`;
+const DATA_DIR = '/data/db';
+/** The env var that carries the admin password into the init step. */
+const PASSWORD_VAR = 'MONGO_ADMIN_PASSWORD';
+
+// A replica set name: the connection string's `replicaSet=` value and mongod's `--replSet`.
+const REPLICA_SET_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+// A user name that needs no escaping in a connection string.
+const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** What the init step needs to know; rendered as JSON at the top of the script. */
+export interface MongoInitConfig {
+  readonly setName: string;
+  /** `host:port` of every member, index = ordinal. */
+  readonly hosts: readonly string[];
+  /** How the step reaches its own mongod (the localhost exception needs a loopback connection). */
+  readonly localUri: string;
+  /** Query string appended to `mongodb://<host>/` to reach a peer. */
+  readonly peerOptions: string;
+  readonly adminUser: string;
+  /** Env var holding the admin password. */
+  readonly passwordVar: string;
+  readonly intervalMs: number;
+  /** The step gives up (exit 1, logged) after this long; a pod restart runs it again. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * The init step, a mongosh script (`mongosh --nodb --file`). Everything but the last lines is
+ * plain JavaScript with no shell API, so tests run it under node against a fake server: in node,
+ * define `MEGA8S_EXPORTS = {}` to get the functions instead of running `main()`.
+ *
+ * Every member runs it next to mongod, on every start:
+ * - it reads its own state with `rs.status()` (replSetGetStatus) over the loopback interface;
+ * - `Unauthorized`: the admin user exists, so the set was initiated long ago: nothing to do;
+ * - `NotYetInitialized`: only member 0 acts, and only when every other member answers `hello` and
+ *   none of them already belongs to a replica set; then it runs `rs.initiate` with every member's
+ *   stable DNS name. A member 0 that lost its disk therefore never initiates a second set next to
+ *   the existing one: the set still lists it and takes it back (initial sync);
+ * - the set answers and this member is primary: it creates the admin user through the localhost
+ *   exception (which closes as soon as that user exists). Whichever member is primary first does
+ *   it; `UserAlreadyExists` and `Unauthorized` mean another one did;
+ * - anything else (mongod not up yet, no primary yet, a peer not up): wait and look again.
+ */
+export const MONGO_INIT_SCRIPT_BODY = String.raw`var CODES = { UNAUTHORIZED: 13, ALREADY_INITIALIZED: 23, NOT_YET_INITIALIZED: 94, USER_ALREADY_EXISTS: 51003 };
+
+// The ordinal of a StatefulSet pod from its name (mongo-2 -> 2), or -1.
+function ordinalOf(podName) {
+  var m = /-(\d+)$/.exec(String(podName || ''));
+  return m ? Number(m[1]) : -1;
+}
+
+// Runs one admin command on a fresh connection. Failures come back as a reply
+// { ok: 0, code, codeName, errmsg } whether the shell throws them (mongosh) or returns them;
+// a failure without a code means the server could not be reached.
+function adminCommand(io, uri, cmd) {
+  var conn = null;
+  try {
+    conn = io.connect(uri);
+    var reply = conn.getDB('admin').runCommand(cmd);
+    return reply && typeof reply === 'object' ? reply : { ok: 0, errmsg: 'no reply' };
+  } catch (e) {
+    return { ok: 0, code: e && e.code, codeName: e && e.codeName, errmsg: String((e && e.message) || e) };
+  } finally {
+    if (conn !== null) {
+      try { conn.close(); } catch (ignored) { /* already closed */ }
+    }
+  }
+}
+
+// What rs.status() says about this member.
+function classifyStatus(reply) {
+  if (reply.ok === 1) return 'initiated';
+  if (reply.code === CODES.NOT_YET_INITIALIZED) return 'not-initiated';
+  if (reply.code === CODES.UNAUTHORIZED) return 'secured';
+  if (reply.code === undefined || reply.code === null) return 'unreachable';
+  return 'error';
+}
+
+// The rs.initiate() document: every member by its stable DNS name, _id = ordinal.
+function initiateConfig(config) {
+  var members = [];
+  for (var i = 0; i < config.hosts.length; i++) members.push({ _id: i, host: config.hosts[i] });
+  return { _id: config.setName, members: members };
+}
+
+// The decision, from an observed state; pure.
+//   state.ordinal            this member's ordinal
+//   state.status             classifyStatus(rs.status())
+//   state.detail             the error of rs.status(), if any
+//   state.isWritablePrimary  from hello, when the set answers
+//   state.peers              [{ host, up, setName }] for the other members (member 0, not initiated)
+// Returns { action: 'done' | 'wait' | 'initiate' | 'create-admin', reason }.
+function decide(state) {
+  switch (state.status) {
+    case 'secured':
+      return { action: 'done', reason: 'rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to do' };
+    case 'unreachable':
+      return { action: 'wait', reason: 'mongod does not answer yet' };
+    case 'initiated':
+      if (state.isWritablePrimary) return { action: 'create-admin', reason: 'this member is primary and no user exists yet' };
+      return { action: 'wait', reason: 'the set answers; waiting for a primary to create the admin user' };
+    case 'not-initiated': {
+      if (state.ordinal !== 0) return { action: 'wait', reason: 'not initiated: member 0 initiates the set; a member the set does not list yet joins with rs.add() on the primary' };
+      var peers = state.peers || [];
+      for (var i = 0; i < peers.length; i++) {
+        if (peers[i].setName) {
+          return { action: 'wait', reason: peers[i].host + ' already belongs to replica set ' + peers[i].setName + ': never initiating again; the set takes this member back' };
+        }
+      }
+      for (var j = 0; j < peers.length; j++) {
+        if (!peers[j].up) return { action: 'wait', reason: 'waiting for ' + peers[j].host + ' to answer before initiating' };
+      }
+      return { action: 'initiate', reason: 'no member belongs to a set and all answer: initiating' };
+    }
+    default:
+      return { action: 'wait', reason: 'rs.status() failed: ' + (state.detail || 'unknown error') };
+  }
+}
+
+// Looks at this member (and, when it is member 0 of a set not yet initiated, at the others).
+function observe(io, config, ordinal) {
+  var status = adminCommand(io, config.localUri, { replSetGetStatus: 1 });
+  var state = { ordinal: ordinal, status: classifyStatus(status), detail: status.errmsg, isWritablePrimary: false, peers: [] };
+  if (state.status === 'initiated') {
+    var hello = adminCommand(io, config.localUri, { hello: 1 });
+    state.isWritablePrimary = hello.ok === 1 && hello.isWritablePrimary === true;
+  }
+  if (state.status === 'not-initiated' && ordinal === 0) {
+    for (var i = 1; i < config.hosts.length; i++) {
+      var reply = adminCommand(io, 'mongodb://' + config.hosts[i] + '/' + config.peerOptions, { hello: 1 });
+      state.peers.push({ host: config.hosts[i], up: reply.ok === 1, setName: reply.ok === 1 ? reply.setName : undefined });
+    }
+  }
+  return state;
+}
+
+// The loop; returns the exit code.
+function run(io, config) {
+  var ordinal = ordinalOf(io.env.POD_NAME);
+  if (ordinal < 0) {
+    io.log('POD_NAME ' + JSON.stringify(io.env.POD_NAME) + ' does not end in an ordinal: not a StatefulSet member');
+    return 1;
+  }
+  var deadline = io.now() + config.timeoutMs;
+  var said = '';
+  for (;;) {
+    var d = decide(observe(io, config, ordinal));
+    if (d.reason !== said) io.log(d.action + ': ' + d.reason);
+    said = d.reason;
+    if (d.action === 'done') return 0;
+    if (d.action === 'initiate') {
+      var r = adminCommand(io, config.localUri, { replSetInitiate: initiateConfig(config) });
+      if (r.ok === 1) io.log('initiated ' + config.setName + ' with ' + config.hosts.join(', '));
+      else if (r.code === CODES.ALREADY_INITIALIZED) io.log('already initiated');
+      else io.log('rs.initiate failed (' + r.errmsg + '); trying again');
+    } else if (d.action === 'create-admin') {
+      var password = io.env[config.passwordVar];
+      if (!password) {
+        io.log(config.passwordVar + ' is empty: cannot create the admin user');
+        return 1;
+      }
+      var u = adminCommand(io, config.localUri, { createUser: config.adminUser, pwd: password, roles: [{ role: 'root', db: 'admin' }] });
+      if (u.ok === 1) {
+        io.log('created the admin user ' + config.adminUser);
+        return 0;
+      }
+      if (u.code === CODES.USER_ALREADY_EXISTS || u.code === CODES.UNAUTHORIZED) {
+        io.log('the admin user exists already');
+        return 0;
+      }
+      io.log('createUser failed (' + u.errmsg + '); trying again');
+    }
+    if (io.now() >= deadline) {
+      io.log('giving up after ' + Math.round(config.timeoutMs / 1000) + ' s: ' + d.reason + ' (a pod restart runs this step again)');
+      return 1;
+    }
+    io.sleep(config.intervalMs);
+  }
+}
+
+if (typeof MEGA8S_EXPORTS === 'object' && MEGA8S_EXPORTS !== null) {
+  MEGA8S_EXPORTS.ordinalOf = ordinalOf;
+  MEGA8S_EXPORTS.classifyStatus = classifyStatus;
+  MEGA8S_EXPORTS.initiateConfig = initiateConfig;
+  MEGA8S_EXPORTS.decide = decide;
+  MEGA8S_EXPORTS.observe = observe;
+  MEGA8S_EXPORTS.run = run;
+} else {
+  // mongosh: the shell API lives only here.
+  quit(run({
+    connect: function (uri) { return new Mongo(uri); },
+    sleep: function (ms) { sleep(ms); },
+    log: function (msg) { print('[mega8s-init] ' + msg); },
+    now: function () { return Date.now(); },
+    env: process.env,
+  }, MEGA8S_CONFIG));
+}
+`;
+
+/** The complete init script for one replica set: its config as JSON, then the body. */
+export function mongoInitScript(config: MongoInitConfig): string {
+  return `// mega8s: initiates replica set ${config.setName} and creates its admin user, idempotently.\n`
+    + `var MEGA8S_CONFIG = ${JSON.stringify(config)};\n`
+    + MONGO_INIT_SCRIPT_BODY;
+}
+
+/**
+ * The container's entrypoint: mongod (the container args) in the background, the init step next
+ * to it, and the shell passing SIGTERM on to mongod, whose exit status it returns.
+ */
+export const MONGO_MEMBER_SCRIPT = `#!/bin/sh
+# mega8s: runs mongod (the container's args) and, next to it, the idempotent init step.
+# The shell only passes SIGTERM on to mongod, which steps down if it is primary and stops cleanly.
+set -u
+"$@" &
+mongod_pid=$!
+trap 'kill -TERM "$mongod_pid" 2>/dev/null' TERM INT
+mongosh --nodb --quiet --norc --file ${SCRIPTS_DIR}/init-replica-set.js &
+init_pid=$!
+status=0
+while kill -0 "$mongod_pid" 2>/dev/null; do
+  wait "$mongod_pid"
+  status=$?
+done
+kill "$init_pid" 2>/dev/null
+exit "$status"
+`;
+
+/**
+ * mongosh's global configuration: no telemetry, and no log file per probe run (mongosh 2.4+;
+ * older versions ignore the key, and their logs land in the /tmp emptyDir, never on the data volume).
+ */
+export const MONGOSH_CONF = `mongosh:
+  disableLogging: true
+  forceDisableTelemetry: true
+`;
+
+/**
+ * A MongoDB replica set: a StatefulSet of `members` mongod pods, the headless Service that gives
+ * them stable DNS names (`<name>-<i>.<name>.<namespace>.svc.<clusterDomain>`), the init step, a
+ * PodDisruptionBudget and a NetworkPolicy.
+ *
+ * The replica set is initiated without any sidecar. The article's cvallance/mongo-k8s-sidecar is
+ * unmaintained since 2020, speaks a wire protocol current servers reject and needs cluster-wide
+ * pod-list rights. Here every member runs a small mongosh script next to mongod (see
+ * `MONGO_INIT_SCRIPT_BODY`); it is idempotent, so restarts, re-applies and scaling never
+ * re-initiate the set.
+ *
+ * Why in the members and not in a Job: with keyfile authentication on, the only way to run
+ * `rs.initiate` and create the first user without credentials is MongoDB's localhost exception, a
+ * loopback connection to mongod, which a Job in another pod cannot make. A Job would also be
+ * immutable once applied (`kubectl apply` fails when its template changes) and would have to be
+ * deleted and re-run by hand. Members start in parallel (`podManagementPolicy: Parallel`): member 0
+ * needs every other member to answer before it initiates, and none of them is ready before that.
+ *
+ * Keyfile authentication: the key comes from a Secret referenced by name (created outside mega8s).
+ * With `fsGroup` set, Kubernetes makes Secret files group-readable (0440), and mongod refuses a
+ * keyfile that is; an init container copies it into an in-memory emptyDir with mode 0400, owned by
+ * uid 999.
+ *
+ * Scaling up adds pods that are not in the set: add them with `rs.add()` from the primary (the
+ * construct never reconfigures a running set).
+ *
+ * Contract ids (renaming one renames a resource): `StatefulSet`, `Service`, `Scripts`, `Pdb`,
+ * `NetworkPolicy`, `StorageClass`.
+ */
+export class MongoReplicaSet extends Construct {
+  /** Name of the StatefulSet, the Service, the PDB and the NetworkPolicy. */
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly replicaSetName: string;
+  public readonly members: number;
+  public readonly port: number = MONGO_PORT;
+  /** `host:port` of every member by its stable DNS name, in ordinal order. */
+  public readonly hosts: readonly string[];
+  /** `mongodb://<member-0>:27017,…/?replicaSet=<name>`: the seed list for clients (no credentials). */
+  public readonly connectionString: string;
+  /** The Secret holding `keyfile` and `admin-password`. */
+  public readonly authSecretName: string;
+  public readonly adminUsername: string;
+  /** The immutable labels selecting the members. */
+  public readonly selector: Record<string, string>;
+  public readonly statefulSet: kplus.k8s.KubeStatefulSet;
+  public readonly service: kplus.k8s.KubeService;
+  /** The ConfigMap with the member entrypoint, the init step and the mongosh configuration. */
+  public readonly scripts: kplus.k8s.KubeConfigMap;
+  public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  /** Present when `createStorageClass` is set. */
+  public readonly storageClass?: GkeStorageClass;
+  private readonly clients: kplus.k8s.NetworkPolicyPeer[] = [];
+
+  constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
+    super(scope, id);
+    const D = MONGO_REPLICA_SET_DEFAULTS;
+    const name = this.name = checkDns1123Label(this, 'name', props.name ?? id);
+    // Pods get a controller-revision-hash label of <name>-<10 characters>, which must fit in 63.
+    if (name.length > 52) throw new PropError(this, 'name', `name ${show(name)} is longer than 52 characters: the controller-revision-hash label of its pods would not fit in 63`);
+    const namespace = Chart.of(this).namespace;
+    if (!namespace) throw new PropError(this, 'namespace', 'the chart has no namespace: the members\' DNS names need one (new Chart(scope, id, { namespace }))');
+    this.namespace = namespace;
+    const members = this.members = checkInteger(this, 'members', props.members ?? D.members, 1, D.maxMembers);
+    const setName = this.replicaSetName = props.replicaSetName ?? D.replicaSetName;
+    if (typeof setName !== 'string' || !REPLICA_SET_NAME.test(setName)) {
+      throw new PropError(this, 'replicaSetName', `replicaSetName ${show(setName)} is not a valid replica set name (letters, digits, '_' and '-', starting with a letter or '_', at most 64 characters)`);
+    }
+    const image = checkNonEmpty(this, 'image', props.image ?? D.image);
+    if (/\s/.test(image)) throw new PropError(this, 'image', `image ${show(image)} contains white space`);
+    const storageSize = checkQuantity(this, 'storageSize', props.storageSize ?? D.storageSize);
+    const storageClassName = props.storageClassName === undefined ? undefined : checkDns1123Subdomain(this, 'storageClassName', props.storageClassName);
+    if (props.createStorageClass && storageClassName === undefined) {
+      throw new PropError(this, 'createStorageClass', 'createStorageClass is true but storageClassName is not set: expected the name of the StorageClass to create');
+    }
+    this.authSecretName = checkDns1123Subdomain(this, 'authSecretName', props.authSecretName ?? `${name}-auth`);
+    const adminUsername = this.adminUsername = props.adminUsername ?? D.adminUsername;
+    if (typeof adminUsername !== 'string' || !USERNAME.test(adminUsername)) {
+      throw new PropError(this, 'adminUsername', `adminUsername ${show(adminUsername)} is not a valid user name (letters, digits, '.', '_' and '-', at most 64 characters)`);
+    }
+    const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
+    const cacheGb = props.wiredTigerCacheSizeGb ?? D.wiredTigerCacheSizeGb;
+    if (typeof cacheGb !== 'number' || !Number.isFinite(cacheGb) || cacheGb < 0.25 || cacheGb > 10000) {
+      throw new PropError(this, 'wiredTigerCacheSizeGb', `wiredTigerCacheSizeGb ${show(cacheGb)} is out of range: expected 0.25-10000`);
+    }
+    const grace = props.terminationGraceSeconds ?? D.terminationGraceSeconds;
+    if (typeof grace === 'number' && Number.isInteger(grace) && grace < D.minTerminationGraceSeconds) {
+      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: a primary steps down on SIGTERM (up to 15 s) before mongod stops; expected at least ${D.minTerminationGraceSeconds}`);
+    }
+    checkInteger(this, 'terminationGraceSeconds', grace, D.minTerminationGraceSeconds);
+    const antiAffinity = props.antiAffinity ?? (members >= 3 ? AntiAffinity.REQUIRED : AntiAffinity.PREFERRED);
+    if (!Object.values(AntiAffinity).includes(antiAffinity)) {
+      throw new PropError(this, 'antiAffinity', `antiAffinity ${show(antiAffinity)} is not one of ${Object.values(AntiAffinity).join(', ')}`);
+    }
+
+    const identity: AppIdentity = { name: 'mongodb', instance: name, component: 'database', partOf: props.partOf, version: versionOfImage(image) };
+    const labels = recommendedLabels(identity, props.labels);
+    const selector = this.selector = selectorLabels(identity);
+
+    this.hosts = Array.from({ length: members }, (_, i) => `${name}-${i}.${name}.${namespace}.svc.${clusterDomain}:${MONGO_PORT}`);
+    this.connectionString = `mongodb://${this.hosts.join(',')}/?replicaSet=${setName}`;
+
+    if (props.createStorageClass && storageClassName !== undefined) {
+      this.storageClass = new GkeStorageClass(this, 'StorageClass', { name: storageClassName, partOf: props.partOf });
+    }
+
+    const initConfig: MongoInitConfig = {
+      setName,
+      hosts: this.hosts,
+      localUri: `mongodb://127.0.0.1:${MONGO_PORT}/?directConnection=true&serverSelectionTimeoutMS=2000`,
+      peerOptions: '?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000',
+      adminUser: adminUsername,
+      passwordVar: PASSWORD_VAR,
+      intervalMs: 5000,
+      timeoutMs: 3600_000,
+    };
+    this.scripts = new kplus.k8s.KubeConfigMap(this, 'Scripts', {
+      metadata: { name: `${name}-scripts`, labels },
+      data: {
+        'member.sh': MONGO_MEMBER_SCRIPT,
+        'init-replica-set.js': mongoInitScript(initConfig),
+        'mongosh.conf': MONGOSH_CONF,
+      },
+    });
+
+    this.service = new kplus.k8s.KubeService(this, 'Service', {
+      metadata: { name, labels },
+      spec: {
+        // Headless, and listing members before they are ready: members must resolve each other
+        // by name to form the set, and none is ready until it has.
+        clusterIp: 'None',
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [{ name: PORT_NAME, protocol: 'TCP', port: MONGO_PORT, targetPort: kplus.k8s.IntOrString.fromString(PORT_NAME) }],
+      },
+    });
+
+    const mongosh = (js: string): string[] => ['mongosh', '--quiet', '--norc', '--port', String(MONGO_PORT), '--eval', js];
+    const env: kplus.k8s.EnvVar[] = [
+      ...downwardEnv(['POD_NAME']),
+      // mongosh keeps its history and logs under $HOME; the image's HOME is the data volume.
+      { name: 'HOME', value: '/tmp' },
+      { name: PASSWORD_VAR, valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
+    ];
+    const containerSecurity = restrictedContainerSecurityContext();
+    const podAffinityTerm = (topologyKey: string): kplus.k8s.PodAffinityTerm => ({ labelSelector: { matchLabels: selector }, topologyKey });
+    const zoneSpread: kplus.k8s.WeightedPodAffinityTerm = { weight: 50, podAffinityTerm: podAffinityTerm('topology.kubernetes.io/zone') };
+    const podAntiAffinity: kplus.k8s.PodAntiAffinity = antiAffinity === AntiAffinity.REQUIRED
+      ? { requiredDuringSchedulingIgnoredDuringExecution: [podAffinityTerm('kubernetes.io/hostname')], preferredDuringSchedulingIgnoredDuringExecution: [zoneSpread] }
+      : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: podAffinityTerm('kubernetes.io/hostname') }, zoneSpread] };
+
+    this.statefulSet = new kplus.k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: { name, labels },
+      spec: {
+        serviceName: this.service.name,
+        replicas: members,
+        podManagementPolicy: 'Parallel',
+        updateStrategy: { type: 'RollingUpdate' },
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: configHashAnnotations({ configMaps: [this.scripts], env }) },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: grace,
+            securityContext: restrictedPodSecurityContext({ runAsUser: MONGO_UID, runAsGroup: MONGO_UID, fsGroup: MONGO_UID }),
+            affinity: { podAntiAffinity, ...(props.nodeAffinity ? { nodeAffinity: props.nodeAffinity } : {}) },
+            ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
+            ...(props.tolerations ? { tolerations: [...props.tolerations] } : {}),
+            initContainers: [{
+              name: 'copy-keyfile',
+              image,
+              // The Secret's file is 0440 under fsGroup; mongod wants 0400. The copy is owned by
+              // the container's uid 999 and lives in memory only.
+              command: ['/bin/sh', '-c', `set -eu; rm -f ${KEYFILE}; cp ${KEYFILE_SECRET_DIR}/${MONGO_SECRET_KEYS.keyfile} ${KEYFILE}; chmod 0400 ${KEYFILE}`],
+              resources: resolveResources(this, 'initResources', undefined, D.initResources),
+              securityContext: containerSecurity,
+              volumeMounts: [
+                { name: 'keyfile-secret', mountPath: KEYFILE_SECRET_DIR, readOnly: true },
+                { name: 'keyfile', mountPath: KEYFILE_DIR },
+              ],
+            }],
+            containers: [{
+              name: 'mongod',
+              image,
+              command: ['/bin/sh', `${SCRIPTS_DIR}/member.sh`],
+              args: [
+                'mongod',
+                '--replSet', setName,
+                '--bind_ip_all',
+                '--port', String(MONGO_PORT),
+                '--dbpath', DATA_DIR,
+                '--keyFile', KEYFILE,
+                '--wiredTigerCacheSizeGB', String(cacheGb),
+              ],
+              ports: [{ name: PORT_NAME, containerPort: MONGO_PORT, protocol: 'TCP' }],
+              env,
+              // Ready when primary or secondary: a member still syncing or not yet in the set
+              // must not count as available (the PDB relies on it).
+              readinessProbe: {
+                exec: { command: mongosh('const h = db.hello(); if (!(h.isWritablePrimary || h.secondary)) quit(1)') },
+                initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 3,
+              },
+              livenessProbe: {
+                exec: { command: mongosh("db.adminCommand('ping')") },
+                periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6,
+              },
+              // Journal recovery after an unclean stop can take minutes before mongod listens:
+              // the liveness probe only starts once mongod has answered.
+              startupProbe: {
+                exec: { command: mongosh("db.adminCommand('ping')") },
+                periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 60,
+              },
+              resources: resolveResources(this, 'resources', props.resources, D.resources),
+              securityContext: containerSecurity,
+              volumeMounts: [
+                { name: 'data', mountPath: DATA_DIR },
+                { name: 'keyfile', mountPath: KEYFILE_DIR, readOnly: true },
+                { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+                { name: 'scripts', mountPath: '/etc/mongosh.conf', subPath: 'mongosh.conf', readOnly: true },
+                // mongod's Unix socket, mongosh's home.
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'keyfile-secret', secret: { secretName: this.authSecretName, defaultMode: 0o400, items: [{ key: MONGO_SECRET_KEYS.keyfile, path: MONGO_SECRET_KEYS.keyfile }] } },
+              { name: 'keyfile', emptyDir: { medium: 'Memory', sizeLimit: kplus.k8s.Quantity.fromString('1Mi') } },
+              { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: selector },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(storageClassName !== undefined ? { storageClassName } : {}),
+            resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
+          },
+        }],
+      },
+    });
+
+    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
+      metadata: { name, labels },
+      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+
+    for (const client of props.allowFrom ?? []) this.allowFrom(client);
+    const port: kplus.k8s.NetworkPolicyPort = { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(MONGO_PORT) };
+    this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        // Members reach each other (replication, elections, the init step); clients are listed.
+        ingress: Lazy.any({
+          produce: () => [
+            { from: [{ podSelector: { matchLabels: selector } }], ports: [port] },
+            ...(this.clients.length ? [{ from: [...this.clients], ports: [port] }] : []),
+          ],
+        }),
+      },
+    });
+  }
+
+  /**
+   * Lets the pods matching `podSelector` connect on 27017 (from `namespace`, or from this
+   * replica set's namespace). Nothing else gets in.
+   */
+  public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
+    if (!podSelector || typeof podSelector !== 'object' || Object.keys(podSelector).length === 0) {
+      throw new PropError(this, 'allowFrom', `allowFrom ${show(podSelector)} is an empty pod selector: it would admit every pod; expected the labels of the client pods`);
+    }
+    if (namespace !== undefined) checkDns1123Label(this, 'allowFrom.namespace', namespace);
+    this.clients.push({
+      podSelector: { matchLabels: { ...podSelector } },
+      ...(namespace !== undefined && namespace !== this.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } : {}),
+    });
+  }
+
+  /**
+   * Env vars that give a client the connection string with the admin credentials, as
+   * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/?replicaSet=…&authSource=admin`
+   * in `variable`. Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
+   */
+  public clientEnv(variable: string = 'MONGODB_URI'): kplus.k8s.EnvVar[] {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(variable)} is not a valid environment variable name`);
+    return [
+      { name: 'MONGODB_USERNAME', value: this.adminUsername },
+      { name: 'MONGODB_PASSWORD', valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
+      { name: variable, value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${this.hosts.join(',')}/?replicaSet=${this.replicaSetName}&authSource=admin` },
+    ];
+  }
+}

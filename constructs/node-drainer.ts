@@ -1,0 +1,364 @@
+import { createHash } from 'crypto';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { downwardEnv } from './downward';
+import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
+import { PodSecurityLevel, SecureNamespace } from './namespace';
+import { NODE_DRAINER_SCRIPT } from './node-drainer-script';
+import { Resources, resolveResources } from './resources';
+import { clusterScoped } from './scope';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+import {
+  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, isDns1123Subdomain, show,
+} from './validate';
+
+/** The node labels GKE puts on preemptible and on spot VMs. */
+export const GKE_PREEMPTIBLE_NODE_LABEL = 'cloud.google.com/gke-preemptible';
+export const GKE_SPOT_NODE_LABEL = 'cloud.google.com/gke-spot';
+
+/**
+ * The ClusterRole's rules: what `kubectl taint` and `kubectl drain` need, and nothing else — the
+ * article's set on today's API groups (`extensions` no longer serves daemonsets or replicasets),
+ * plus `pods get`, which the drain uses to wait for evicted pods to go.
+ */
+export const NODE_DRAINER_RULES: readonly kplus.k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+  { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+  { apiGroups: ['apps'], resources: ['daemonsets', 'replicasets', 'statefulsets'], verbs: ['get'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+];
+
+export const NODE_DRAINER_DEFAULTS = {
+  name: 'node-drainer',
+  namespace: 'node-drainer',
+  clusterRoleName: 'node-drainer',
+  serviceAccountName: 'drain-user',
+  // alpine/k8s ships kubectl together with bash and curl (bitnami/kubectl dropped curl in 1.22),
+  // and tags by kubectl version: 1.27.x matches the Kubernetes 1.27 API the project targets.
+  image: 'alpine/k8s:1.27.15',
+  noticeSeconds: 30,
+  nodeLabelKeys: [GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL] as readonly string[],
+  metadataUrl: 'http://metadata.google.internal/computeMetadata/v1/instance/preempted',
+  taintKey: 'mega8s.io/preempted',
+  resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } } as Resources,
+} as const;
+
+/**
+ * Seconds of the notice kept back from the drain: up to 3 for the taint (its request timeout)
+ * and 2 for the notice to reach the drainer and for the drain's own start and last API calls.
+ */
+export const NOTICE_RESERVE_SECONDS = 5;
+/** Request timeout of the taint, inside NOTICE_RESERVE_SECONDS. */
+export const TAINT_TIMEOUT_SECONDS = 3;
+export const MIN_NOTICE_SECONDS = 15;
+export const MAX_NOTICE_SECONDS = 3600;
+
+/** How a drain spends the notice. */
+export interface DrainBudget {
+  /** `kubectl drain --grace-period`: what each evicted pod gets between SIGTERM and SIGKILL. */
+  readonly graceSeconds: number;
+  /** `kubectl drain --timeout`: the whole drain, retried evictions included. */
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * The drain budget for a notice of `noticeSeconds` (at least 15):
+ * - timeout = notice - 5: the taint (at most 3 s) and the drain end before the VM stops;
+ * - grace = floor(notice / 2): on GKE's 30 s that is 15 s, what the kubelet's graceful node
+ *   shutdown gives regular pods too, and it leaves the drain 10 s to retry evictions that a
+ *   PodDisruptionBudget held back (kubectl retries every 5 s).
+ */
+export function drainBudget(noticeSeconds: number): DrainBudget {
+  return { graceSeconds: Math.floor(noticeSeconds / 2), timeoutSeconds: noticeSeconds - NOTICE_RESERVE_SECONDS };
+}
+
+export interface NodeDrainerProps {
+  /**
+   * Name of the DaemonSet (and prefix of its ConfigMap and ResourceQuota), and the
+   * `app.kubernetes.io/instance` label.
+   * @default 'node-drainer'
+   */
+  readonly name?: string;
+  /**
+   * The drainer's own namespace, which NodeDrainer creates.
+   * @default 'node-drainer'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the ClusterRole and the ClusterRoleBinding.
+   * @default 'node-drainer'
+   */
+  readonly clusterRoleName?: string;
+  /**
+   * Name of the ServiceAccount the drainer runs as.
+   * @default 'drain-user'
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Image that runs the drain script: it must have bash, curl, sleep and kubectl.
+   * @default 'alpine/k8s:1.27.15'
+   */
+  readonly image?: string;
+  /**
+   * Seconds between the cloud's preemption notice and the VM's stop (GCE gives 30). The drain's
+   * `--grace-period` and `--timeout` are derived from it (see `drainBudget`).
+   * @default 30
+   */
+  readonly noticeSeconds?: number;
+  /**
+   * Node labels of the nodes the drainer runs on: a node carrying any one of them.
+   * @default ['cloud.google.com/gke-preemptible', 'cloud.google.com/gke-spot']
+   */
+  readonly nodeLabelKeys?: string[];
+  /**
+   * URL of the preemption flag, answering `TRUE` or `FALSE` (no query: the drainer adds its own).
+   * @default 'http://metadata.google.internal/computeMetadata/v1/instance/preempted'
+   */
+  readonly metadataUrl?: string;
+  /**
+   * Key of the `NoSchedule` taint put on a preempted node before it is drained.
+   * @default 'mega8s.io/preempted'
+   */
+  readonly taintKey?: string;
+  /**
+   * Runs the drainer in the node's network namespace. Needed under GKE Workload Identity, where
+   * pods reach the GKE metadata server rather than the VM's, which alone has the preemption flag.
+   * The namespace then enforces Pod Security "privileged": "baseline", the next level down from
+   * "restricted", forbids host namespaces too.
+   * @default false
+   */
+  readonly hostNetwork?: boolean;
+  /**
+   * Drainer container resources; fields left out keep their defaults.
+   * @default requests cpu 10m, memory 64Mi; limits memory 128Mi
+   */
+  readonly resources?: Resources;
+  /**
+   * User id the drainer runs as.
+   * @default 65532
+   */
+  readonly runAsUser?: number;
+  /**
+   * `app.kubernetes.io/part-of` label, on the namespace too.
+   * @default none
+   */
+  readonly partOf?: string;
+  /**
+   * Extra labels on every object and on the pods (never in selectors).
+   * @default none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/** The priority class of the drainer's pods; see the NodeDrainer docs for why and what it takes. */
+export const NODE_DRAINER_PRIORITY_CLASS = 'system-node-critical';
+/** Kubernetes' largest supported cluster: the quota admits one critical drainer pod per node. */
+const CRITICAL_PODS_QUOTA = 5000;
+const SCRIPT_DIR = '/opt/node-drainer';
+const HOME_DIR = '/home/drainer';
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** True when `key` is a qualified Kubernetes label or taint key (`prefix/name` or `name`). */
+function isQualifiedKey(key: string): boolean {
+  if (typeof key !== 'string') return false;
+  const slash = key.indexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  if (prefix !== undefined && !isDns1123Subdomain(prefix)) return false;
+  return name.length <= 63 && QUALIFIED_NAME.test(name);
+}
+
+function checkQualifiedKey(scope: IConstruct, prop: string, key: string): string {
+  if (!isQualifiedKey(key)) {
+    throw new PropError(scope, prop, `${prop} ${show(key)} is not a valid label key (an optional DNS-1123 subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
+  }
+  return key;
+}
+
+/**
+ * Drains preemptible and spot nodes gracefully, through the eviction API, when the cloud
+ * announces their preemption.
+ *
+ * A DaemonSet on the preemptible/spot nodes long-polls the GCE metadata server's
+ * `instance/preempted` flag. When it turns TRUE, the drainer taints its own node
+ * `mega8s.io/preempted=true:NoSchedule` (the key is `taintKey`) and runs `kubectl drain --ignore-daemonsets
+ * --delete-emptydir-data --force` with a grace period and timeout that fit the notice (see
+ * `drainBudget`). Evictions respect PodDisruptionBudgets. A metadata server that cannot be reached
+ * or answers oddly is retried with backoff and never causes a drain; a successful drain is not
+ * repeated; a failed one exits non-zero so that the container restarts and drains again.
+ *
+ * Least privilege: the ServiceAccount (`drain-user`) is bound to a ClusterRole that allows only
+ * what tainting and draining need (`NODE_DRAINER_RULES`): no wildcard, no secrets, and no token
+ * outside the drainer's own pod.
+ *
+ * Pods run at `system-node-critical`, so that the kubelet's graceful node shutdown stops them
+ * last (after the pods they drain) and the scheduler makes room for them. GKE admits that class
+ * outside kube-system only in a namespace with a ResourceQuota for it, so NodeDrainer adds one.
+ *
+ * Contract ids (renaming one renames a resource): `Namespace`, `ServiceAccount`, `ClusterRole`,
+ * `ClusterRoleBinding`, `CriticalPodsQuota`, `Script`, `DaemonSet`.
+ */
+export class NodeDrainer extends Construct {
+  /** Name of the DaemonSet. */
+  public readonly name: string;
+  /** The drainer's namespace. */
+  public readonly namespace: SecureNamespace;
+  public readonly noticeSeconds: number;
+  /** `kubectl drain --grace-period`: a pod on these nodes should not need a longer termination grace. */
+  public readonly drainGraceSeconds: number;
+  /** `kubectl drain --timeout`. */
+  public readonly drainTimeoutSeconds: number;
+  /** The immutable labels selecting the drainer's pods. */
+  public readonly selector: Record<string, string>;
+  public readonly serviceAccount: kplus.k8s.KubeServiceAccount;
+  public readonly clusterRole: kplus.k8s.KubeClusterRole;
+  public readonly clusterRoleBinding: kplus.k8s.KubeClusterRoleBinding;
+  public readonly criticalPodsQuota: kplus.k8s.KubeResourceQuota;
+  public readonly configMap: kplus.k8s.KubeConfigMap;
+  public readonly daemonSet: kplus.k8s.KubeDaemonSet;
+
+  constructor(scope: Construct, id: string, props: NodeDrainerProps = {}) {
+    super(scope, id);
+    const name = this.name = checkDns1123Label(this, 'name', props.name ?? NODE_DRAINER_DEFAULTS.name);
+    const namespace = checkDns1123Label(this, 'namespace', props.namespace ?? NODE_DRAINER_DEFAULTS.namespace);
+    const roleName = props.clusterRoleName ?? NODE_DRAINER_DEFAULTS.clusterRoleName;
+    // The article called its role `system:node-drainer`; the `system:` prefix is reserved for the
+    // roles Kubernetes itself makes and reconciles, so a project's own role must not use it.
+    if (typeof roleName === 'string' && roleName.startsWith('system:')) {
+      throw new PropError(this, 'clusterRoleName', `clusterRoleName ${show(roleName)} starts with "system:", which is reserved for Kubernetes' own roles`);
+    }
+    checkDns1123Subdomain(this, 'clusterRoleName', roleName);
+    const saName = checkDns1123Subdomain(this, 'serviceAccountName', props.serviceAccountName ?? NODE_DRAINER_DEFAULTS.serviceAccountName);
+    const image = checkNonEmpty(this, 'image', props.image ?? NODE_DRAINER_DEFAULTS.image);
+    if (/\s/.test(image)) throw new PropError(this, 'image', `image ${show(image)} contains white space`);
+    const notice = this.noticeSeconds = checkInteger(this, 'noticeSeconds', props.noticeSeconds ?? NODE_DRAINER_DEFAULTS.noticeSeconds, MIN_NOTICE_SECONDS, MAX_NOTICE_SECONDS);
+    const budget = drainBudget(notice);
+    this.drainGraceSeconds = budget.graceSeconds;
+    this.drainTimeoutSeconds = budget.timeoutSeconds;
+    const nodeLabelKeys = props.nodeLabelKeys ?? NODE_DRAINER_DEFAULTS.nodeLabelKeys;
+    if (!Array.isArray(nodeLabelKeys) || nodeLabelKeys.length === 0) {
+      throw new PropError(this, 'nodeLabelKeys', `nodeLabelKeys ${show(nodeLabelKeys)} is empty: expected at least one node label key`);
+    }
+    nodeLabelKeys.forEach((key, i) => {
+      checkQualifiedKey(this, 'nodeLabelKeys', key);
+      if (nodeLabelKeys.indexOf(key) !== i) throw new PropError(this, 'nodeLabelKeys', `nodeLabelKeys lists ${show(key)} twice`);
+    });
+    const metadataUrl = props.metadataUrl ?? NODE_DRAINER_DEFAULTS.metadataUrl;
+    if (typeof metadataUrl !== 'string' || !/^https?:\/\/[^\s?#]+$/.test(metadataUrl)) {
+      throw new PropError(this, 'metadataUrl', `metadataUrl ${show(metadataUrl)} is not an http(s) URL without query or fragment`);
+    }
+    const taintKey = checkQualifiedKey(this, 'taintKey', props.taintKey ?? NODE_DRAINER_DEFAULTS.taintKey);
+    const runAsUser = checkInteger(this, 'runAsUser', props.runAsUser ?? 65532, 1);
+    const hostNetwork = props.hostNetwork ?? false;
+
+    const identity: AppIdentity = {
+      name: 'node-drainer', instance: name, component: 'drainer', partOf: props.partOf, version: versionOfImage(image),
+    };
+    const labels = recommendedLabels(identity, props.labels);
+    this.selector = selectorLabels(identity);
+
+    // With hostNetwork the pod shares the node's network namespace: "baseline" forbids that as
+    // much as "restricted" does, so "privileged" is the lowest level that admits the drainer.
+    // Its containers stay as restricted as ever; `audit` and `warn` keep reporting the host network.
+    this.namespace = new SecureNamespace(this, 'Namespace', {
+      name: namespace,
+      podSecurity: hostNetwork ? PodSecurityLevel.PRIVILEGED : PodSecurityLevel.RESTRICTED,
+      partOf: props.partOf,
+    });
+    const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+
+    // The token is mounted into the drainer's pod alone (the pod asks for it), never elsewhere.
+    this.serviceAccount = new kplus.k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: meta(saName),
+      automountServiceAccountToken: false,
+    });
+    this.clusterRole = clusterScoped(new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: roleName, labels },
+      rules: NODE_DRAINER_RULES.map((r) => ({ apiGroups: [...r.apiGroups!], resources: [...r.resources!], verbs: [...r.verbs] })),
+    }));
+    this.clusterRoleBinding = clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: roleName, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
+      subjects: [{ kind: 'ServiceAccount', name: saName, namespace }],
+    }));
+    // GKE limits system-node-critical and system-cluster-critical pods to namespaces holding a
+    // ResourceQuota scoped to those classes (kube-system has one); this is the drainer's.
+    this.criticalPodsQuota = new kplus.k8s.KubeResourceQuota(this, 'CriticalPodsQuota', {
+      metadata: meta(`${name}-critical-pods`),
+      spec: {
+        hard: { pods: kplus.k8s.Quantity.fromString(String(CRITICAL_PODS_QUOTA)) },
+        scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [NODE_DRAINER_PRIORITY_CLASS] }] },
+      },
+    });
+    const scriptName = `${name}-script`;
+    this.configMap = new kplus.k8s.KubeConfigMap(this, 'Script', {
+      metadata: meta(scriptName),
+      data: { 'drain.sh': NODE_DRAINER_SCRIPT },
+    });
+
+    const container: kplus.k8s.Container = {
+      name: 'drainer',
+      image,
+      command: ['bash', `${SCRIPT_DIR}/drain.sh`],
+      env: [
+        ...downwardEnv(['NODE_NAME']),
+        // $HOME is an emptyDir (the root filesystem is read-only): kubectl keeps its discovery
+        // cache there, and the script its "drained" marker, which outlives container restarts.
+        { name: 'HOME', value: HOME_DIR },
+        { name: 'METADATA_URL', value: metadataUrl },
+        { name: 'TAINT_KEY', value: taintKey },
+        { name: 'TAINT_TIMEOUT_SECONDS', value: String(TAINT_TIMEOUT_SECONDS) },
+        { name: 'DRAIN_GRACE_SECONDS', value: String(budget.graceSeconds) },
+        { name: 'DRAIN_TIMEOUT_SECONDS', value: String(budget.timeoutSeconds) },
+      ],
+      resources: resolveResources(this, 'resources', props.resources, NODE_DRAINER_DEFAULTS.resources),
+      securityContext: restrictedContainerSecurityContext(),
+      volumeMounts: [
+        { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
+        { name: 'home', mountPath: HOME_DIR },
+      ],
+    };
+
+    this.daemonSet = new kplus.k8s.KubeDaemonSet(this, 'DaemonSet', {
+      metadata: meta(name),
+      spec: {
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: this.selector },
+        template: {
+          metadata: {
+            labels,
+            // A new script rolls the pods (a ConfigMap change alone would not).
+            annotations: { 'mega8s.io/script-sha256': createHash('sha256').update(NODE_DRAINER_SCRIPT).digest('hex') },
+          },
+          spec: {
+            serviceAccountName: saName,
+            automountServiceAccountToken: true,
+            enableServiceLinks: false,
+            priorityClassName: NODE_DRAINER_PRIORITY_CLASS,
+            // The drainer finishes a drain it has started even when told to stop (the script
+            // ignores SIGTERM while draining), so it may use the whole notice.
+            terminationGracePeriodSeconds: notice,
+            ...(hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+            affinity: {
+              nodeAffinity: {
+                // Terms are ORed: a node with any one of the labels.
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: nodeLabelKeys.map((key) => ({ matchExpressions: [{ key, operator: 'Exists' }] })),
+                },
+              },
+            },
+            // Every taint, NoExecute included: the drainer must stay on a node that is being
+            // tainted, cordoned and shut down.
+            tolerations: [{ operator: 'Exists' }],
+            securityContext: restrictedPodSecurityContext({ runAsUser }),
+            containers: [container],
+            volumes: [
+              { name: 'script', configMap: { name: scriptName } },
+              { name: 'home', emptyDir: { sizeLimit: kplus.k8s.Quantity.fromString('64Mi') } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,193 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { toYamlDocuments } from '../lib/synth/yaml';
+import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { POSTGRES_DEFAULTS, Postgres, PostgresProps } from './postgres';
+
+function chartIn(namespace: string | undefined = 'shippy'): Chart {
+  return new Chart(new App(), 'test', { namespace, disableResourceNameHashes: true });
+}
+
+function build(props: PostgresProps = {}) {
+  const chart = chartIn();
+  const pg = new Postgres(chart, 'postgres', props);
+  const objects = Testing.synth(chart);
+  const one = (kind: string) => {
+    const found = objects.filter((o) => o.kind === kind);
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const sts = one('StatefulSet');
+  const pod = sts.spec.template.spec;
+  return { chart, pg, objects, one, sts, pod, container: pod.containers[0] };
+}
+
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e: any) {
+    return e.message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('Postgres', () => {
+  test('one primary: a StatefulSet of 1 with the pinned postgres image and port 5432 named postgresql', () => {
+    const { sts, pod, container } = build();
+    expect(sts.metadata.name).toBe('postgres');
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe('postgres');
+    expect(pod.containers).toHaveLength(1);
+    expect(container.image).toBe('postgres:16.4-bookworm');
+    expect(container.ports).toEqual([{ name: 'postgresql', containerPort: 5432, protocol: 'TCP' }]);
+  });
+
+  test('a headless Service on 5432', () => {
+    const svc = build().one('Service');
+    expect(svc.metadata.name).toBe('postgres');
+    expect(svc.spec.clusterIP).toBe('None');
+    expect(svc.spec.ports).toEqual([{ name: 'postgresql', protocol: 'TCP', port: 5432, targetPort: 'postgresql' }]);
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres' });
+  });
+
+  test('a 10Gi claim on the named class; PGDATA in a subfolder of the volume', () => {
+    const { sts, container } = build({ storageClassName: 'fast' });
+    const claim = sts.spec.volumeClaimTemplates[0];
+    expect(claim.metadata.name).toBe('data');
+    expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } });
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
+    expect(container.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
+  });
+
+  test('the password comes from a Secret referenced by name', () => {
+    expect(build().container.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'postgres-auth', key: 'password' } } });
+    const { container } = build({ passwordSecretName: 'users-db', passwordSecretKey: 'pw', username: 'shippy', database: 'users' });
+    expect(container.env).toEqual([
+      { name: 'POSTGRES_USER', value: 'shippy' },
+      { name: 'POSTGRES_DB', value: 'users' },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'users-db', key: 'pw' } } },
+      { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+    ]);
+  });
+
+  test('pg_isready readiness, liveness and startup probes, without a shell', () => {
+    const { container } = build({ username: 'shippy', database: 'users' });
+    const isReady = ['pg_isready', '--host=127.0.0.1', '--port=5432', '--username=shippy', '--dbname=users', '--timeout=5'];
+    expect(container.readinessProbe.exec.command).toEqual(isReady);
+    expect(container.livenessProbe.exec.command).toEqual(isReady);
+    expect(container.startupProbe.exec.command).toEqual(isReady);
+    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(300);
+  });
+
+  test('a PodDisruptionBudget that lets a drain move the pod', () => {
+    const { one, sts } = build();
+    const pdb = one('PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: sts.spec.selector });
+  });
+
+  test('Pod Security restricted as uid 999, read-only root with emptyDirs for the socket directory and /tmp', () => {
+    const { pod, container } = build();
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.volumeMounts).toContainEqual({ name: 'run', mountPath: '/var/run/postgresql' });
+    expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    expect(pod.volumes.map((v: any) => [v.name, Object.keys(v).filter((k) => k !== 'name')])).toEqual([['run', ['emptyDir']], ['tmp', ['emptyDir']]]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('grace period, resources and scheduling', () => {
+    const tolerations = [{ key: 'cloud.google.com/gke-spot', operator: 'Exists', effect: 'NoSchedule' }];
+    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['db'] }] }] } };
+    const { pod, container } = build({ tolerations, nodeAffinity, resources: { requests: { cpu: '1' } }, terminationGraceSeconds: 90 });
+    expect(pod.terminationGracePeriodSeconds).toBe(90);
+    expect(pod.tolerations).toEqual(tolerations);
+    expect(pod.affinity).toEqual({ nodeAffinity });
+    expect(container.resources).toEqual({ requests: { cpu: '1', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(build().pod.terminationGracePeriodSeconds).toBe(60);
+  });
+
+  test('connection details', () => {
+    const { pg } = build({ database: 'users', username: 'shippy' });
+    expect(pg.host).toBe('postgres.shippy.svc.cluster.local');
+    expect(pg.port).toBe(5432);
+    expect(pg.database).toBe('users');
+    expect(pg.username).toBe('shippy');
+    expect(pg.passwordSecretName).toBe('postgres-auth');
+    expect(pg.clientEnv()).toEqual([
+      { name: 'PGHOST', value: 'postgres.shippy.svc.cluster.local' },
+      { name: 'PGPORT', value: '5432' },
+      { name: 'PGDATABASE', value: 'users' },
+      { name: 'PGUSER', value: 'shippy' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'postgres-auth', key: 'password' } } },
+    ]);
+    expect(pg.clientEnv({ host: 'DB_HOST', password: 'DB_PASSWORD' }).map((e) => e.name)).toEqual(['DB_HOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'DB_PASSWORD']);
+    expect(errorOf(() => pg.clientEnv({ host: 'DB-HOST' }))).toBe('test/postgres: clientEnv variable "DB-HOST" is not a valid environment variable name');
+  });
+
+  test('NetworkPolicy: nobody gets in until allowed, then only the named pods on 5432', () => {
+    expect(build().one('NetworkPolicy').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres' } },
+      policyTypes: ['Ingress'],
+      ingress: [],
+    });
+    const chart = chartIn();
+    const pg = new Postgres(chart, 'postgres', { allowFrom: [{ 'app.kubernetes.io/name': 'user' }] });
+    pg.allowFrom({ app: 'migrations' });
+    const np = Testing.synth(chart).find((o) => o.kind === 'NetworkPolicy');
+    expect(np.spec.ingress).toEqual([{
+      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'user' } } }, { podSelector: { matchLabels: { app: 'migrations' } } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    }]);
+    expect(errorOf(() => pg.allowFrom({}))).toBe('test/postgres: allowFrom {} is an empty pod selector: it would admit every pod; expected the labels of the client pods');
+  });
+
+  test('the pod template carries the config hash of its env', () => {
+    const hash = (props: PostgresProps) => build(props).sts.spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+    expect(hash({})).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash({})).toBe(hash({}));
+    expect(hash({ database: 'users' })).not.toBe(hash({}));
+    expect(hash({ storageSize: '20Gi' })).toBe(hash({}));
+  });
+
+  test('labels and contract ids', () => {
+    const { objects, pg } = build({ partOf: 'shippy' });
+    for (const o of objects) {
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres', 'app.kubernetes.io/part-of': 'shippy', 'app.kubernetes.io/managed-by': 'mega8s', 'app.kubernetes.io/version': '16.4-bookworm' });
+    }
+    expect([pg.statefulSet, pg.service, pg.podDisruptionBudget, pg.networkPolicy].map((o) => o.node.id)).toEqual(['StatefulSet', 'Service', 'Pdb', 'NetworkPolicy']);
+  });
+
+  test('snapshot', () => {
+    expect(toYamlDocuments(build({ storageClassName: 'fast', database: 'users', allowFrom: [{ 'app.kubernetes.io/name': 'user' }] }).objects)).toMatchSnapshot();
+  });
+});
+
+describe('Postgres props validation', () => {
+  test.each([2, 3, 0])('replicas %p is an error that says why and what to use instead', (replicas) => {
+    expect(errorOf(() => new Postgres(chartIn(), 'postgres', { replicas }))).toBe(
+      `test/postgres: replicas ${replicas} is not supported: independent postgres pods are separate databases, not a cluster (nothing replicates between them and a client lands on any of them); run one primary (replicas 1), or use a postgres operator such as CloudNativePG for replicas and failover`,
+    );
+  });
+
+  const cases: [string, PostgresProps, string][] = [
+    ['a storage size that is not a quantity', { storageSize: 'ten' }, 'test/postgres: storageSize "ten" is not a kubernetes quantity (for example 10Gi, 500Mi, 250m)'],
+    ['a database name that needs quoting', { database: 'my-db' }, 'test/postgres: database "my-db" is not a plain SQL identifier (lowercase letters, digits and \'_\', starting with a letter or \'_\', at most 63 characters)'],
+    ['a user name that needs quoting', { username: 'Admin' }, 'test/postgres: username "Admin" is not a plain SQL identifier (lowercase letters, digits and \'_\', starting with a letter or \'_\', at most 63 characters)'],
+    ['a bad Secret key', { passwordSecretKey: 'pass word' }, 'test/postgres: passwordSecretKey "pass word" is not a valid Secret key (letters, digits, \'-\', \'_\' and \'.\')'],
+    ['a short grace period', { terminationGraceSeconds: 5 }, 'test/postgres: terminationGraceSeconds 5 is too short: postgres writes a shutdown checkpoint before it stops; expected at least 30'],
+    ['a bad storage class name', { storageClassName: 'Fast SSD' }, 'test/postgres: storageClassName "Fast SSD" is not a valid DNS-1123 subdomain (lowercase letters, digits, \'-\' and \'.\', at most 253 characters)'],
+  ];
+  test.each(cases)('%s', (_what, props, message) => {
+    expect(errorOf(() => new Postgres(chartIn(), 'postgres', props))).toBe(message);
+  });
+
+  test('a chart without a namespace is an error', () => {
+    expect(errorOf(() => new Postgres(new Chart(new App(), 'test'), 'postgres'))).toBe('test/postgres: the chart has no namespace: the Service\'s DNS name needs one (new Chart(scope, id, { namespace }))');
+  });
+
+  test('the defaults are the documented ones', () => {
+    expect(POSTGRES_DEFAULTS).toMatchObject({ image: 'postgres:16.4-bookworm', storageSize: '10Gi', database: 'postgres', username: 'postgres', terminationGraceSeconds: 60 });
+  });
+});

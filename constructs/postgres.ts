@@ -1,0 +1,335 @@
+import { Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { configHashAnnotations } from './config-hash';
+import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
+import { Resources, resolveResources } from './resources';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+import {
+  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, checkQuantity, show,
+} from './validate';
+
+export interface PostgresProps {
+  /**
+   * Name of the StatefulSet, the headless Service, the PDB and the NetworkPolicy, and the
+   * `app.kubernetes.io/instance` label. The pod is `<name>-0`.
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * Must be 1: this construct runs one primary. Independent Postgres pods behind one Service are
+   * separate databases, not a cluster; for replicas and failover use an operator such as
+   * CloudNativePG.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * The postgres image (a Debian variant: its `postgres` user is uid 999).
+   * @default POSTGRES_DEFAULTS.image ('postgres:16.4-bookworm')
+   */
+  readonly image?: string;
+  /**
+   * Database created on first start (`POSTGRES_DB`).
+   * @default 'postgres'
+   */
+  readonly database?: string;
+  /**
+   * Superuser created on first start (`POSTGRES_USER`).
+   * @default 'postgres'
+   */
+  readonly username?: string;
+  /**
+   * Secret (created outside mega8s) holding the superuser's password.
+   * @default '<name>-auth'
+   */
+  readonly passwordSecretName?: string;
+  /**
+   * Key of the password in that Secret.
+   * @default 'password'
+   */
+  readonly passwordSecretKey?: string;
+  /**
+   * Size of the data volume.
+   * @default '10Gi'
+   */
+  readonly storageSize?: string;
+  /**
+   * StorageClass of the data volume.
+   * @default the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+  /**
+   * Cluster DNS domain of `host`.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
+  /**
+   * Container resources; fields left out keep their defaults.
+   * @default requests cpu 250m, memory 256Mi; limits memory 512Mi
+   */
+  readonly resources?: Resources;
+  /**
+   * Seconds between the stop signal and SIGKILL. The image stops with SIGINT (fast shutdown:
+   * sessions are cut, a shutdown checkpoint is written); at least 30.
+   * @default 60
+   */
+  readonly terminationGraceSeconds?: number;
+  /**
+   * Node affinity of the pod.
+   * @default none
+   */
+  readonly nodeAffinity?: kplus.k8s.NodeAffinity;
+  /**
+   * Tolerations of the pod.
+   * @default none
+   */
+  readonly tolerations?: kplus.k8s.Toleration[];
+  /**
+   * Pod label selectors of the client workloads allowed to connect (same namespace). More can be
+   * added with `allowFrom()`.
+   * @default none: nobody
+   */
+  readonly allowFrom?: Record<string, string>[];
+  /**
+   * `app.kubernetes.io/part-of` label.
+   * @default none
+   */
+  readonly partOf?: string;
+  /**
+   * Extra labels on every object and on the pod (never in selectors).
+   * @default none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+export const POSTGRES_DEFAULTS = {
+  image: 'postgres:16.4-bookworm',
+  database: 'postgres',
+  username: 'postgres',
+  passwordSecretKey: 'password',
+  storageSize: '10Gi',
+  clusterDomain: 'cluster.local',
+  terminationGraceSeconds: 60,
+  minTerminationGraceSeconds: 30,
+  resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } } as Resources,
+} as const;
+
+export const POSTGRES_PORT = 5432;
+const PORT_NAME = 'postgresql';
+/** The Debian postgres image's `postgres` user and group. */
+export const POSTGRES_UID = 999;
+const DATA_MOUNT = '/var/lib/postgresql/data';
+/** A subfolder: a fresh disk's root holds `lost+found`, and initdb refuses a non-empty directory. */
+export const POSTGRES_PGDATA = `${DATA_MOUNT}/pgdata`;
+
+// Unquoted SQL identifiers: what POSTGRES_DB and POSTGRES_USER can be without quoting games.
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Names of the libpq-style variables `clientEnv` fills. */
+export interface PostgresClientEnvNames {
+  /** @default 'PGHOST' */
+  readonly host?: string;
+  /** @default 'PGPORT' */
+  readonly port?: string;
+  /** @default 'PGDATABASE' */
+  readonly database?: string;
+  /** @default 'PGUSER' */
+  readonly user?: string;
+  /** @default 'PGPASSWORD' */
+  readonly password?: string;
+}
+
+/**
+ * One PostgreSQL primary: a StatefulSet of one pod with a 10Gi volume, a headless Service on
+ * 5432, `pg_isready` probes, a PodDisruptionBudget and a NetworkPolicy that admits only the
+ * clients named with `allowFrom`.
+ *
+ * The article ran three postgres pods behind one Service: three separate, diverging databases
+ * with the reads and writes of a client landing on whichever answered. mega8s does not pretend;
+ * `replicas` other than 1 is an error that names CloudNativePG.
+ *
+ * The password comes from a Secret referenced by name; the database lives in a subfolder of the
+ * volume (`PGDATA`); the root filesystem is read-only, with emptyDirs for the socket directory
+ * (/var/run/postgresql) and /tmp.
+ *
+ * Contract ids: `StatefulSet`, `Service`, `Pdb`, `NetworkPolicy`.
+ */
+export class Postgres extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+  /** The Service's DNS name: `<name>.<namespace>.svc.<clusterDomain>`. */
+  public readonly host: string;
+  public readonly port: number = POSTGRES_PORT;
+  public readonly database: string;
+  public readonly username: string;
+  public readonly passwordSecretName: string;
+  public readonly passwordSecretKey: string;
+  /** The immutable labels selecting the pod. */
+  public readonly selector: Record<string, string>;
+  public readonly statefulSet: kplus.k8s.KubeStatefulSet;
+  public readonly service: kplus.k8s.KubeService;
+  public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  private readonly clients: kplus.k8s.NetworkPolicyPeer[] = [];
+
+  constructor(scope: Construct, id: string, props: PostgresProps = {}) {
+    super(scope, id);
+    const D = POSTGRES_DEFAULTS;
+    const name = this.name = checkDns1123Label(this, 'name', props.name ?? id);
+    if (name.length > 52) throw new PropError(this, 'name', `name ${show(name)} is longer than 52 characters: the controller-revision-hash label of its pod would not fit in 63`);
+    const replicas = props.replicas ?? 1;
+    if (replicas !== 1) {
+      throw new PropError(this, 'replicas', `replicas ${show(replicas)} is not supported: independent postgres pods are separate databases, not a cluster (nothing replicates between them and a client lands on any of them); run one primary (replicas 1), or use a postgres operator such as CloudNativePG for replicas and failover`);
+    }
+    const namespace = Chart.of(this).namespace;
+    if (!namespace) throw new PropError(this, 'namespace', 'the chart has no namespace: the Service\'s DNS name needs one (new Chart(scope, id, { namespace }))');
+    this.namespace = namespace;
+    const image = checkNonEmpty(this, 'image', props.image ?? D.image);
+    if (/\s/.test(image)) throw new PropError(this, 'image', `image ${show(image)} contains white space`);
+    const database = this.database = props.database ?? D.database;
+    if (typeof database !== 'string' || !SQL_IDENTIFIER.test(database)) {
+      throw new PropError(this, 'database', `database ${show(database)} is not a plain SQL identifier (lowercase letters, digits and '_', starting with a letter or '_', at most 63 characters)`);
+    }
+    const username = this.username = props.username ?? D.username;
+    if (typeof username !== 'string' || !SQL_IDENTIFIER.test(username)) {
+      throw new PropError(this, 'username', `username ${show(username)} is not a plain SQL identifier (lowercase letters, digits and '_', starting with a letter or '_', at most 63 characters)`);
+    }
+    this.passwordSecretName = checkDns1123Subdomain(this, 'passwordSecretName', props.passwordSecretName ?? `${name}-auth`);
+    const key = this.passwordSecretKey = props.passwordSecretKey ?? D.passwordSecretKey;
+    if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
+      throw new PropError(this, 'passwordSecretKey', `passwordSecretKey ${show(key)} is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+    }
+    const storageSize = checkQuantity(this, 'storageSize', props.storageSize ?? D.storageSize);
+    const storageClassName = props.storageClassName === undefined ? undefined : checkDns1123Subdomain(this, 'storageClassName', props.storageClassName);
+    const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
+    const grace = props.terminationGraceSeconds ?? D.terminationGraceSeconds;
+    if (typeof grace === 'number' && Number.isInteger(grace) && grace < D.minTerminationGraceSeconds) {
+      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: postgres writes a shutdown checkpoint before it stops; expected at least ${D.minTerminationGraceSeconds}`);
+    }
+    checkInteger(this, 'terminationGraceSeconds', grace, D.minTerminationGraceSeconds);
+
+    const identity: AppIdentity = { name: 'postgresql', instance: name, component: 'database', partOf: props.partOf, version: versionOfImage(image) };
+    const labels = recommendedLabels(identity, props.labels);
+    const selector = this.selector = selectorLabels(identity);
+    this.host = `${name}.${namespace}.svc.${clusterDomain}`;
+
+    this.service = new kplus.k8s.KubeService(this, 'Service', {
+      metadata: { name, labels },
+      spec: {
+        clusterIp: 'None',
+        selector,
+        ports: [{ name: PORT_NAME, protocol: 'TCP', port: POSTGRES_PORT, targetPort: kplus.k8s.IntOrString.fromString(PORT_NAME) }],
+      },
+    });
+
+    // Literal values: the probe needs no shell. Exit 0 = accepting connections.
+    const env: kplus.k8s.EnvVar[] = [
+      { name: 'POSTGRES_USER', value: username },
+      { name: 'POSTGRES_DB', value: database },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: this.passwordSecretName, key } } },
+      { name: 'PGDATA', value: POSTGRES_PGDATA },
+    ];
+    const isReady = ['pg_isready', '--host=127.0.0.1', `--port=${POSTGRES_PORT}`, `--username=${username}`, `--dbname=${database}`, '--timeout=5'];
+    const containerSecurity = restrictedContainerSecurityContext();
+    this.statefulSet = new kplus.k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: { name, labels },
+      spec: {
+        serviceName: this.service.name,
+        replicas: 1,
+        updateStrategy: { type: 'RollingUpdate' },
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels, annotations: configHashAnnotations({ env }) },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: grace,
+            securityContext: restrictedPodSecurityContext({ runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID }),
+            ...(props.nodeAffinity ? { affinity: { nodeAffinity: props.nodeAffinity } } : {}),
+            ...(props.tolerations ? { tolerations: [...props.tolerations] } : {}),
+            containers: [{
+              name: 'postgres',
+              image,
+              ports: [{ name: PORT_NAME, containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+              env,
+              readinessProbe: { exec: { command: isReady }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 3 },
+              livenessProbe: { exec: { command: isReady }, periodSeconds: 20, timeoutSeconds: 6, failureThreshold: 6 },
+              // The first start runs initdb, and a restart after a crash replays WAL: the server
+              // does not accept connections for a while, which must not count against liveness.
+              startupProbe: { exec: { command: isReady }, periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 60 },
+              resources: resolveResources(this, 'resources', props.resources, D.resources),
+              securityContext: containerSecurity,
+              volumeMounts: [
+                { name: 'data', mountPath: DATA_MOUNT },
+                { name: 'run', mountPath: '/var/run/postgresql' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'run', emptyDir: { sizeLimit: kplus.k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: selector },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(storageClassName !== undefined ? { storageClassName } : {}),
+            resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
+          },
+        }],
+      },
+    });
+
+    // One pod: maxUnavailable 1 lets a node drain move it (the database is down meanwhile);
+    // minAvailable 1 would block every drain of its node forever.
+    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
+      metadata: { name, labels },
+      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+
+    for (const client of props.allowFrom ?? []) this.allowFrom(client);
+    const port: kplus.k8s.NetworkPolicyPort = { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(POSTGRES_PORT) };
+    this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        // No rule: nothing gets in. Each allowFrom() adds its clients.
+        ingress: Lazy.any({ produce: () => (this.clients.length ? [{ from: [...this.clients], ports: [port] }] : []) }),
+      },
+    });
+  }
+
+  /**
+   * Lets the pods matching `podSelector` connect on 5432 (from `namespace`, or from this
+   * database's namespace). Nothing else gets in.
+   */
+  public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
+    if (!podSelector || typeof podSelector !== 'object' || Object.keys(podSelector).length === 0) {
+      throw new PropError(this, 'allowFrom', `allowFrom ${show(podSelector)} is an empty pod selector: it would admit every pod; expected the labels of the client pods`);
+    }
+    if (namespace !== undefined) checkDns1123Label(this, 'allowFrom.namespace', namespace);
+    this.clients.push({
+      podSelector: { matchLabels: { ...podSelector } },
+      ...(namespace !== undefined && namespace !== this.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } : {}),
+    });
+  }
+
+  /** Env vars with the connection details (libpq's names unless renamed); the password from the Secret. */
+  public clientEnv(names: PostgresClientEnvNames = {}): kplus.k8s.EnvVar[] {
+    const n = { host: 'PGHOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'PGPASSWORD', ...names };
+    for (const v of Object.values(n)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(v)} is not a valid environment variable name`);
+    }
+    return [
+      { name: n.host, value: this.host },
+      { name: n.port, value: String(this.port) },
+      { name: n.database, value: this.database },
+      { name: n.user, value: this.username },
+      { name: n.password, valueFrom: { secretKeyRef: { name: this.passwordSecretName, key: this.passwordSecretKey } } },
+    ];
+  }
+}
