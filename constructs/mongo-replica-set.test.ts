@@ -179,9 +179,23 @@ describe('MongoReplicaSet objects', () => {
     expect(mongod.livenessProbe.timeoutSeconds).toBeGreaterThanOrEqual(5);
   });
 
-  test('terminationGracePeriodSeconds is at least 30 (a primary steps down on SIGTERM)', () => {
-    expect(build().pod.terminationGracePeriodSeconds).toBe(30);
+  test('terminationGracePeriodSeconds defaults to 30 (a primary steps down on SIGTERM), and mongod\'s step-down wait fits inside it', () => {
+    const stepDown = (b: ReturnType<typeof build>) => {
+      const args: string[] = b.pod.containers[0].args;
+      const i = args.indexOf('--setParameter');
+      expect(args.filter((a) => a === '--setParameter')).toHaveLength(1);
+      return args[i + 1];
+    };
+    const d = build();
+    expect(d.pod.terminationGracePeriodSeconds).toBe(30);
+    expect(stepDown(d)).toBe('shutdownTimeoutMillisForSignaledShutdown=15000');
     expect(build({ terminationGraceSeconds: 45 }).pod.terminationGracePeriodSeconds).toBe(45);
+    expect(stepDown(build({ terminationGraceSeconds: 45 }))).toBe('shutdownTimeoutMillisForSignaledShutdown=15000');
+    // A shorter budget (a node drain's grace period) shortens the wait: 5 s stay for mongod to exit.
+    const short = build({ terminationGraceSeconds: 15 });
+    expect(short.pod.terminationGracePeriodSeconds).toBe(15);
+    expect(stepDown(short)).toBe('shutdownTimeoutMillisForSignaledShutdown=10000');
+    expect(stepDown(build({ terminationGraceSeconds: 60, shutdownTimeoutSeconds: 40 }))).toBe('shutdownTimeoutMillisForSignaledShutdown=40000');
   });
 
   test('PodDisruptionBudget maxUnavailable 1 over the members', () => {
@@ -360,7 +374,9 @@ describe('MongoReplicaSet props validation', () => {
     ['an empty replica set name', { replicaSetName: '' }, 'test/mongo: replicaSetName "" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],
     ['a storage size that is not a quantity', { storageSize: '10 gigs' }, 'test/mongo: storageSize "10 gigs" is not a kubernetes quantity (for example 10Gi, 500Mi, 250m)'],
     ['createStorageClass without a name', { createStorageClass: true }, 'test/mongo: createStorageClass is true but storageClassName is not set: expected the name of the StorageClass to create'],
-    ['a short grace period', { terminationGraceSeconds: 10 }, 'test/mongo: terminationGraceSeconds 10 is too short: a primary steps down on SIGTERM (up to 15 s) before mongod stops; expected at least 30'],
+    ['a short grace period', { terminationGraceSeconds: 9 }, 'test/mongo: terminationGraceSeconds 9 is too short: a primary steps down on SIGTERM and mongod then flushes and stops; expected at least 10'],
+    ['a step-down wait that does not fit the grace period', { terminationGraceSeconds: 15, shutdownTimeoutSeconds: 11 }, 'test/mongo: shutdownTimeoutSeconds 11 does not fit terminationGraceSeconds 15: mongod needs 5 s after it to flush and exit; expected at most 10'],
+    ['a zero step-down wait', { shutdownTimeoutSeconds: 0 }, 'test/mongo: shutdownTimeoutSeconds 0 is out of range: expected at least 1'],
     ['a bad name', { name: 'Mongo' }, 'test/mongo: name "Mongo" is not a valid DNS-1123 label (lowercase letters, digits and \'-\', starting and ending with a letter or digit, at most 63 characters)'],
     ['a name too long for pod labels', { name: 'm'.repeat(53) }, `test/mongo: name "${'m'.repeat(53)}" is longer than 52 characters: the controller-revision-hash label of its pods would not fit in 63`],
     ['a user name that needs escaping', { adminUsername: 'ad@min' }, 'test/mongo: adminUsername "ad@min" is not a valid user name (letters, digits, \'.\', \'_\' and \'-\', at most 64 characters)'],

@@ -108,11 +108,20 @@ export interface MongoReplicaSetProps {
    */
   readonly tolerations?: kplus.k8s.Toleration[];
   /**
-   * Seconds a member gets between SIGTERM and SIGKILL: a primary steps down first (up to 15 s),
-   * then mongod flushes and stops. At least 30.
+   * Seconds a member gets between SIGTERM and SIGKILL: a primary steps down first (waiting up to
+   * `shutdownTimeoutSeconds` for a secondary to catch up), then mongod flushes and stops. Below 30
+   * only where something else sets the budget, e.g. a node drain's grace period on preemptible
+   * nodes; at least 10.
    * @default 30
    */
   readonly terminationGraceSeconds?: number;
+  /**
+   * How long mongod waits on SIGTERM for a secondary to catch up before a primary steps down
+   * (`shutdownTimeoutMillisForSignaledShutdown`). Must leave 5 s of the grace period for mongod to
+   * flush and exit.
+   * @default 15 (mongod's own default), or terminationGraceSeconds - 5 when that is less
+   */
+  readonly shutdownTimeoutSeconds?: number;
   /**
    * Pod label selectors of the client workloads allowed to connect (same namespace). More can be
    * added with `allowFrom()`.
@@ -141,7 +150,10 @@ export const MONGO_REPLICA_SET_DEFAULTS = {
   clusterDomain: 'cluster.local',
   wiredTigerCacheSizeGb: 0.25,
   terminationGraceSeconds: 30,
-  minTerminationGraceSeconds: 30,
+  minTerminationGraceSeconds: 10,
+  shutdownTimeoutSeconds: 15,
+  /** Seconds of the grace period kept for mongod to flush and exit after the step-down wait. */
+  exitSeconds: 5,
   resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } } as Resources,
   initResources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } } as Resources,
 } as const;
@@ -483,9 +495,14 @@ export class MongoReplicaSet extends Construct {
     }
     const grace = props.terminationGraceSeconds ?? D.terminationGraceSeconds;
     if (typeof grace === 'number' && Number.isInteger(grace) && grace < D.minTerminationGraceSeconds) {
-      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: a primary steps down on SIGTERM (up to 15 s) before mongod stops; expected at least ${D.minTerminationGraceSeconds}`);
+      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: a primary steps down on SIGTERM and mongod then flushes and stops; expected at least ${D.minTerminationGraceSeconds}`);
     }
     checkInteger(this, 'terminationGraceSeconds', grace, D.minTerminationGraceSeconds);
+    const shutdownTimeout = props.shutdownTimeoutSeconds ?? Math.min(D.shutdownTimeoutSeconds, grace - D.exitSeconds);
+    checkInteger(this, 'shutdownTimeoutSeconds', shutdownTimeout, 1);
+    if (shutdownTimeout > grace - D.exitSeconds) {
+      throw new PropError(this, 'shutdownTimeoutSeconds', `shutdownTimeoutSeconds ${shutdownTimeout} does not fit terminationGraceSeconds ${grace}: mongod needs ${D.exitSeconds} s after it to flush and exit; expected at most ${grace - D.exitSeconds}`);
+    }
     const antiAffinity = props.antiAffinity ?? (members >= 3 ? AntiAffinity.REQUIRED : AntiAffinity.PREFERRED);
     if (!Object.values(AntiAffinity).includes(antiAffinity)) {
       throw new PropError(this, 'antiAffinity', `antiAffinity ${show(antiAffinity)} is not one of ${Object.values(AntiAffinity).join(', ')}`);
@@ -591,6 +608,8 @@ export class MongoReplicaSet extends Construct {
                 '--dbpath', DATA_DIR,
                 '--keyFile', KEYFILE,
                 '--wiredTigerCacheSizeGB', String(cacheGb),
+                // The step-down wait on SIGTERM, sized to fit the termination grace period.
+                '--setParameter', `shutdownTimeoutMillisForSignaledShutdown=${shutdownTimeout * 1000}`,
               ],
               ports: [{ name: PORT_NAME, containerPort: MONGO_PORT, protocol: 'TCP' }],
               env,

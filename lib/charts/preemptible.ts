@@ -1,4 +1,4 @@
-import { Chart, JsonPatch } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL, MongoReplicaSet, NodeDrainer, SecureNamespace } from '../../constructs';
 import { Environment, NodeKind } from '../env';
@@ -13,12 +13,6 @@ export const NODE_KIND_LABELS: Readonly<Record<NodeKind, string>> = {
   preemptible: GKE_PREEMPTIBLE_NODE_LABEL,
   spot: GKE_SPOT_NODE_LABEL,
 };
-
-/**
- * Seconds of a drained member's grace kept for mongod to flush and exit after its SIGTERM quiesce
- * period (a primary steps down first).
- */
-export const MONGO_EXIT_SECONDS = 5;
 
 /**
  * The article's goal — stateful services on preemptible nodes, drained gracefully when the node
@@ -64,25 +58,11 @@ export class PreemptibleChart extends Chart {
       // GKE discount node pools are commonly tainted `<label>=true:NoSchedule` to keep other
       // workloads off them. Not the drainer's taint: a preempted node must take no new member.
       tolerations: [{ key: nodeLabel, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+      // A drained member gets the drain's grace period whatever its spec says; the spec says the
+      // same, and MongoReplicaSet sizes mongod's step-down wait to fit inside it.
+      terminationGraceSeconds: this.drainer.drainGraceSeconds,
     });
-    fitIntoDrainBudget(this.mongo, this.drainer.drainGraceSeconds);
   }
-}
-
-/**
- * Sets the members' termination grace to the drain's grace period, and mongod's SIGTERM quiesce
- * period (`shutdownTimeoutMillisForSignaledShutdown`, 15 s by default) to MONGO_EXIT_SECONDS less.
- *
- * Through the StatefulSet escape hatch, because MongoReplicaSet rejects a termination grace below
- * 30 s and has no prop for the quiesce period. When it has both, pass them as props instead.
- */
-function fitIntoDrainBudget(mongo: MongoReplicaSet, graceSeconds: number): void {
-  const quiesceMillis = (graceSeconds - MONGO_EXIT_SECONDS) * 1000;
-  mongo.statefulSet.addJsonPatch(
-    JsonPatch.replace('/spec/template/spec/terminationGracePeriodSeconds', graceSeconds),
-    JsonPatch.add('/spec/template/spec/containers/0/args/-', '--setParameter'),
-    JsonPatch.add('/spec/template/spec/containers/0/args/-', `shutdownTimeoutMillisForSignaledShutdown=${quiesceMillis}`),
-  );
 }
 
 export const preemptibleChart: ChartDefinition = {
