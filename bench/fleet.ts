@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { Command } from 'commander';
-import { FleetOf, GrpcService, GrpcServiceType, SecureNamespace } from '../constructs';
+import { FleetOf, GrpcService, ServiceType, SecureNamespace } from '../constructs';
 import { parseEnvironment } from '../lib/env';
 import { chartObjects } from '../lib/synth/build';
 import { checkObjects } from '../lib/synth/check';
@@ -32,7 +32,7 @@ new FleetOf(chart, 'service', {
   size: opts.size,
   allowAboveServiceLimit: true,
   labels: { grpc: 'true', service: 'whoami' },
-  member: (s, id) => new GrpcService(s, id, { image: 'gcr.io/bench/grpc-server:1.0.0', appName: 'whoami', serviceType: GrpcServiceType.LOAD_BALANCER }),
+  member: (s, id) => new GrpcService(s, id, { image: 'gcr.io/bench/grpc-server:1.0.0', appName: 'whoami', serviceType: ServiceType.LOAD_BALANCER }),
 });
 const t1 = performance.now();
 const objects = chartObjects('fleet', chart);

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { GrpcService, GrpcServiceType, PropError } from '.';
+import { GrpcService, ServiceType, PropError } from '.';
 import { toYamlDocuments } from '../lib/synth/yaml';
 
 const IMAGE = 'gcr.io/p/grpc-server:1.2.3';
@@ -86,10 +86,10 @@ describe('GrpcService', () => {
   });
 
   test.each([
-    [GrpcServiceType.CLUSTER_IP, 'ClusterIP', undefined],
-    [GrpcServiceType.LOAD_BALANCER, 'LoadBalancer', undefined],
-    [GrpcServiceType.NODE_PORT, 'NodePort', undefined],
-    [GrpcServiceType.HEADLESS, 'ClusterIP', 'None'],
+    [ServiceType.CLUSTER_IP, 'ClusterIP', undefined],
+    [ServiceType.LOAD_BALANCER, 'LoadBalancer', undefined],
+    [ServiceType.NODE_PORT, 'NodePort', undefined],
+    [ServiceType.HEADLESS, 'ClusterIP', 'None'],
   ])('serviceType %s renders type %s, clusterIP %s', (serviceType, type, clusterIP) => {
     const { service } = synth({ serviceType });
     expect(service.spec.type).toBe(type);
@@ -150,7 +150,7 @@ describe('GrpcService', () => {
       [{ name: 'Not_A_Label' }, 'test/whoami: name "Not_A_Label" is not a valid DNS-1123 label'],
       [{ image: '' }, 'test/whoami: image "" is empty: expected a non-empty string'],
       [{ image: 'gcr.io/x y' }, 'test/whoami: image "gcr.io/x y" contains white space'],
-      [{ serviceType: 'Ingress' as GrpcServiceType }, 'test/whoami: serviceType "Ingress" is not one of ClusterIP, LoadBalancer, NodePort, Headless'],
+      [{ serviceType: 'Ingress' as ServiceType }, 'test/whoami: serviceType "Ingress" is not one of ClusterIP, LoadBalancer, NodePort, Headless'],
       [{ resources: { requests: { memory: 'lots' } } }, 'test/whoami: resources.requests.memory "lots" is not a kubernetes quantity'],
       [{ env: { POD_NAME: 'x' } }, 'test/whoami: env "POD_NAME" is set from the downward API and cannot be overridden'],
     ])('%j', (props, message) => {
@@ -162,7 +162,7 @@ describe('GrpcService', () => {
   });
 
   test('snapshot: three replicas behind a LoadBalancer with the Endpoints sidecar', () => {
-    const { objects } = synth({ replicas: 3, serviceType: GrpcServiceType.LOAD_BALANCER, endpoints: { service: 'api.endpoints.p.cloud.goog' } });
+    const { objects } = synth({ replicas: 3, serviceType: ServiceType.LOAD_BALANCER, endpoints: { service: 'api.endpoints.p.cloud.goog' } });
     expect(toYamlDocuments(objects)).toMatchSnapshot();
   });
 });

@@ -9,20 +9,9 @@ import { DOWNWARD_ENV, downwardEnv } from './downward';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PlainApiObject } from './plain-api-object';
 import { Resources, mergeResources } from './resources';
+import { ServiceType, serviceTypeSpec } from './service-type';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 import { PropError, checkDns1123Label, checkInteger, checkNonEmpty, checkPort, show } from './validate';
-
-/** How a GrpcService's Service is exposed. */
-export enum GrpcServiceType {
-  /** A cluster-internal virtual IP. */
-  CLUSTER_IP = 'ClusterIP',
-  /** A cloud network load balancer (one forwarding rule, target pool and firewall rule on GCE). */
-  LOAD_BALANCER = 'LoadBalancer',
-  /** A port on every node. */
-  NODE_PORT = 'NodePort',
-  /** No virtual IP: DNS returns the pod IPs (client-side gRPC load balancing). */
-  HEADLESS = 'Headless',
-}
 
 /** Cloud Endpoints (ESPv2) sidecar in front of the gRPC server. */
 export interface EndpointsProps {
@@ -80,9 +69,9 @@ export interface GrpcServiceProps {
   readonly replicas?: number;
   /**
    * How the Service is exposed.
-   * @default GrpcServiceType.CLUSTER_IP
+   * @default ServiceType.CLUSTER_IP
    */
-  readonly serviceType?: GrpcServiceType;
+  readonly serviceType?: ServiceType;
   /**
    * Extra labels on every object and on the pods (never in selectors).
    * @default none
@@ -181,10 +170,7 @@ export class GrpcService extends Construct {
     const port = checkPort(this, 'port', props.port ?? GRPC_SERVICE_DEFAULTS.port);
     const replicas = checkInteger(this, 'replicas', props.replicas ?? GRPC_SERVICE_DEFAULTS.replicas, 0);
     const grace = checkInteger(this, 'terminationGraceSeconds', props.terminationGraceSeconds ?? GRPC_SERVICE_DEFAULTS.terminationGraceSeconds, 0);
-    const serviceType = props.serviceType ?? GrpcServiceType.CLUSTER_IP;
-    if (!Object.values(GrpcServiceType).includes(serviceType)) {
-      throw new PropError(this, 'serviceType', `serviceType ${show(serviceType)} is not one of ${Object.values(GrpcServiceType).join(', ')}`);
-    }
+    const exposure = serviceTypeSpec(this, 'serviceType', props.serviceType ?? ServiceType.CLUSTER_IP);
     const appName = checkDns1123Label(this, 'appName', props.appName ?? name);
     for (const key of Object.keys(props.env ?? {})) {
       if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) throw new PropError(this, 'env', `env name ${show(key)} is not a valid environment variable name`);
@@ -275,14 +261,13 @@ export class GrpcService extends Construct {
     };
     this.deployment = new PlainApiObject(this, 'Deployment', deployment);
 
-    const headless = serviceType === GrpcServiceType.HEADLESS;
     const service: IService = {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, labels },
       spec: {
-        type: headless ? 'ClusterIP' : serviceType,
-        ...(headless ? { clusterIP: 'None' } : {}),
+        type: exposure.type,
+        ...(exposure.headless ? { clusterIP: 'None' } : {}),
         selector: this.selector,
         ports: [{
           name: PORT_NAME,

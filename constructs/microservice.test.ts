@@ -2,7 +2,8 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
-import { MICROSERVICE_DEFAULTS, Microservice, MicroserviceProps, ServiceExposure } from './microservice';
+import { MICROSERVICE_DEFAULTS, Microservice, MicroserviceProps } from './microservice';
+import { ServiceType } from './service-type';
 
 function chartIn(): Chart {
   return new Chart(new App(), 'test', { namespace: 'shippy', disableResourceNameHashes: true });
@@ -46,7 +47,9 @@ describe('Microservice', () => {
   });
 
   test('a LoadBalancer on 80 in front of an unprivileged container port', () => {
-    const { service, container } = build({ serviceType: ServiceExposure.LOAD_BALANCER, servicePort: 80 });
+    const headless = build({ serviceType: ServiceType.HEADLESS }).service;
+    expect([headless.spec.type, headless.spec.clusterIP]).toEqual(['ClusterIP', 'None']);
+    const { service, container } = build({ serviceType: ServiceType.LOAD_BALANCER, servicePort: 80 });
     expect(service.spec.type).toBe('LoadBalancer');
     expect(service.spec.ports).toEqual([{ name: 'http', protocol: 'TCP', port: 80, targetPort: 'http' }]);
     expect(container.ports[0].containerPort).toBe(8080);
@@ -140,7 +143,7 @@ describe('Microservice', () => {
   });
 
   test('snapshot', () => {
-    expect(toYamlDocuments(build({ replicas: 3, args: ['api', '--handler=rpc'], serviceType: ServiceExposure.LOAD_BALANCER, servicePort: 80, env: [{ name: 'MICRO_API_ADDRESS', value: ':8080' }] }).objects)).toMatchSnapshot();
+    expect(toYamlDocuments(build({ replicas: 3, args: ['api', '--handler=rpc'], serviceType: ServiceType.LOAD_BALANCER, servicePort: 80, env: [{ name: 'MICRO_API_ADDRESS', value: ':8080' }] }).objects)).toMatchSnapshot();
   });
 
   const cases: [string, Partial<MicroserviceProps>, string][] = [
@@ -149,7 +152,7 @@ describe('Microservice', () => {
     ['a bad port name', { portName: 'http_port' }, 'test/vessel: portName "http_port" is not a valid port name (at most 15 lowercase letters, digits and \'-\', with at least one letter)'],
     ['an empty image', { image: '' }, 'test/vessel: image "" is empty: expected a non-empty string'],
     ['negative replicas', { replicas: -1 }, 'test/vessel: replicas -1 is out of range: expected at least 0'],
-    ['an unknown service type', { serviceType: 'Headless' as ServiceExposure }, 'test/vessel: serviceType "Headless" is not one of ClusterIP, LoadBalancer, NodePort'],
+    ['an unknown service type', { serviceType: 'ExternalName' as ServiceType }, 'test/vessel: serviceType "ExternalName" is not one of ClusterIP, LoadBalancer, NodePort, Headless'],
     ['a bad env name', { env: [{ name: 'DB HOST', value: 'x' }] }, 'test/vessel: env name "DB HOST" is not a valid environment variable name'],
     ['an env var set twice', { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'test/vessel: env "A" is set twice'],
     ['a relative health path', { httpHealthPath: 'healthz' }, 'test/vessel: httpHealthPath "healthz" is not an absolute URL path (starting with \'/\', no spaces)'],

@@ -3,18 +3,9 @@ import { Construct } from 'constructs';
 import { CONFIG_HASH_ANNOTATION, configHashAnnotations } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { Resources, resolveResources } from './resources';
+import { ServiceType, serviceTypeSpec } from './service-type';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 import { PropError, checkDns1123Label, checkInteger, checkNonEmpty, checkPort, show } from './validate';
-
-/** How a Microservice's Service is exposed. */
-export enum ServiceExposure {
-  /** A cluster-internal virtual IP. */
-  CLUSTER_IP = 'ClusterIP',
-  /** A cloud network load balancer. */
-  LOAD_BALANCER = 'LoadBalancer',
-  /** A port on every node. */
-  NODE_PORT = 'NodePort',
-}
 
 export interface MicroserviceProps {
   /** Container image. */
@@ -57,9 +48,9 @@ export interface MicroserviceProps {
   readonly servicePort?: number;
   /**
    * How the Service is exposed.
-   * @default ServiceExposure.CLUSTER_IP
+   * @default ServiceType.CLUSTER_IP
    */
-  readonly serviceType?: ServiceExposure;
+  readonly serviceType?: ServiceType;
   /**
    * Number of pods.
    * @default 1
@@ -179,10 +170,7 @@ export class Microservice extends Construct {
     this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? port);
     const replicas = checkInteger(this, 'replicas', props.replicas ?? D.replicas, 0);
     const grace = checkInteger(this, 'terminationGraceSeconds', props.terminationGraceSeconds ?? D.terminationGraceSeconds, 0);
-    const serviceType = props.serviceType ?? ServiceExposure.CLUSTER_IP;
-    if (!Object.values(ServiceExposure).includes(serviceType)) {
-      throw new PropError(this, 'serviceType', `serviceType ${show(serviceType)} is not one of ${Object.values(ServiceExposure).join(', ')}`);
-    }
+    const exposure = serviceTypeSpec(this, 'serviceType', props.serviceType ?? ServiceType.CLUSTER_IP);
     const appName = checkDns1123Label(this, 'appName', props.appName ?? name);
     const env = [...(props.env ?? [])];
     const seen = new Set<string>();
@@ -257,7 +245,8 @@ export class Microservice extends Construct {
     this.service = new kplus.k8s.KubeService(this, 'Service', {
       metadata: { name, labels },
       spec: {
-        type: serviceType,
+        type: exposure.type,
+        ...(exposure.headless ? { clusterIp: 'None' } : {}),
         selector: this.selector,
         ports: [{ name: portName, protocol: 'TCP', port: this.servicePort, targetPort: kplus.k8s.IntOrString.fromString(portName) }],
       },

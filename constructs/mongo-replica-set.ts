@@ -1,5 +1,6 @@
-import { Chart, Lazy } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { ClientAccess } from './client-access';
 import { Construct } from 'constructs';
 import { configHashAnnotations } from './config-hash';
 import { downwardEnv } from './downward';
@@ -460,7 +461,7 @@ export class MongoReplicaSet extends Construct {
   public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
   /** Present when `createStorageClass` is set. */
   public readonly storageClass?: GkeStorageClass;
-  private readonly clients: kplus.k8s.NetworkPolicyPeer[] = [];
+  private readonly access: ClientAccess;
 
   constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
     super(scope, id);
@@ -664,22 +665,9 @@ export class MongoReplicaSet extends Construct {
       spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
 
+    this.access = new ClientAccess(this, { name, labels, selector, port: MONGO_PORT, namespace: this.namespace, peers: true });
+    this.networkPolicy = this.access.networkPolicy;
     for (const client of props.allowFrom ?? []) this.allowFrom(client);
-    const port: kplus.k8s.NetworkPolicyPort = { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(MONGO_PORT) };
-    this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress'],
-        // Members reach each other (replication, elections, the init step); clients are listed.
-        ingress: Lazy.any({
-          produce: () => [
-            { from: [{ podSelector: { matchLabels: selector } }], ports: [port] },
-            ...(this.clients.length ? [{ from: [...this.clients], ports: [port] }] : []),
-          ],
-        }),
-      },
-    });
   }
 
   /**
@@ -687,14 +675,7 @@ export class MongoReplicaSet extends Construct {
    * replica set's namespace). Nothing else gets in.
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
-    if (!podSelector || typeof podSelector !== 'object' || Object.keys(podSelector).length === 0) {
-      throw new PropError(this, 'allowFrom', `allowFrom ${show(podSelector)} is an empty pod selector: it would admit every pod; expected the labels of the client pods`);
-    }
-    if (namespace !== undefined) checkDns1123Label(this, 'allowFrom.namespace', namespace);
-    this.clients.push({
-      podSelector: { matchLabels: { ...podSelector } },
-      ...(namespace !== undefined && namespace !== this.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } : {}),
-    });
+    this.access.allow(podSelector, namespace);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
-import { FleetOf, GrpcService, GrpcServiceType, PlainApiObject } from '.';
+import { FleetOf, GrpcService, ServiceType, PlainApiObject } from '.';
 
 /** What cdk8s itself renders for an ApiObject (its resolver walk, sanitize, patches). */
 const cdk8sToJson = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
@@ -13,11 +13,11 @@ describe('PlainApiObject', () => {
     const chart = Testing.chart();
     new GrpcService(chart, 'a', { image: 'i:1' });
     new GrpcService(chart, 'b', {
-      image: 'i:1', replicas: 3, serviceType: GrpcServiceType.HEADLESS, env: { A: '1' }, command: ['x'], args: ['y'],
+      image: 'i:1', replicas: 3, serviceType: ServiceType.HEADLESS, env: { A: '1' }, command: ['x'], args: ['y'],
       endpoints: { service: 'e.endpoints.p.cloud.goog' }, podAnnotations: { 'mega8s.io/config-hash': 'abc' },
       resources: { limits: { cpu: '2' } }, labels: { team: 'x' },
     });
-    new FleetOf(chart, 'f', { size: 3, labels: { grpc: 'true' }, member: (s, id) => new GrpcService(s, id, { image: 'i:1', serviceType: GrpcServiceType.LOAD_BALANCER }) });
+    new FleetOf(chart, 'f', { size: 3, labels: { grpc: 'true' }, member: (s, id) => new GrpcService(s, id, { image: 'i:1', serviceType: ServiceType.LOAD_BALANCER }) });
     const objects = plainObjects(chart);
     expect(objects.length).toBe(2 + 3 + 6);
     for (const o of objects) expect(o.toJson()).toEqual(cdk8sToJson(o));

@@ -1,5 +1,6 @@
-import { Chart, Lazy } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { ClientAccess } from './client-access';
 import { Construct } from 'constructs';
 import { configHashAnnotations } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
@@ -170,7 +171,7 @@ export class Postgres extends Construct {
   public readonly service: kplus.k8s.KubeService;
   public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
   public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
-  private readonly clients: kplus.k8s.NetworkPolicyPeer[] = [];
+  private readonly access: ClientAccess;
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     super(scope, id);
@@ -290,17 +291,9 @@ export class Postgres extends Construct {
       spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
 
+    this.access = new ClientAccess(this, { name, labels, selector, port: POSTGRES_PORT, namespace: this.namespace, peers: false });
+    this.networkPolicy = this.access.networkPolicy;
     for (const client of props.allowFrom ?? []) this.allowFrom(client);
-    const port: kplus.k8s.NetworkPolicyPort = { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(POSTGRES_PORT) };
-    this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress'],
-        // No rule: nothing gets in. Each allowFrom() adds its clients.
-        ingress: Lazy.any({ produce: () => (this.clients.length ? [{ from: [...this.clients], ports: [port] }] : []) }),
-      },
-    });
   }
 
   /**
@@ -308,14 +301,7 @@ export class Postgres extends Construct {
    * database's namespace). Nothing else gets in.
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
-    if (!podSelector || typeof podSelector !== 'object' || Object.keys(podSelector).length === 0) {
-      throw new PropError(this, 'allowFrom', `allowFrom ${show(podSelector)} is an empty pod selector: it would admit every pod; expected the labels of the client pods`);
-    }
-    if (namespace !== undefined) checkDns1123Label(this, 'allowFrom.namespace', namespace);
-    this.clients.push({
-      podSelector: { matchLabels: { ...podSelector } },
-      ...(namespace !== undefined && namespace !== this.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } : {}),
-    });
+    this.access.allow(podSelector, namespace);
   }
 
   /** Env vars with the connection details (libpq's names unless renamed); the password from the Secret. */

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { FleetOf, GrpcService, GrpcServiceType, SecureNamespace } from '../../constructs';
+import { FleetOf, GrpcService, ServiceType, SecureNamespace } from '../../constructs';
 import { Environment } from '../env';
 import { ChartDefinition } from './chart';
 
@@ -22,7 +22,7 @@ export class FourHundredChart extends Chart {
     super(scope, 'fourhundred', { namespace: FOURHUNDRED_NAMESPACE, disableResourceNameHashes: true });
     new SecureNamespace(this, 'Namespace', { name: FOURHUNDRED_NAMESPACE, partOf: 'fourhundred' });
     const image = `${env.images.registry}/grpc-server:${env.images.tag}`;
-    const serviceType = env.fourhundred.serviceType as GrpcServiceType;
+    const serviceType = env.fourhundred.serviceType as ServiceType;
 
     this.fleet = new FleetOf(this, 'service', {
       size: env.fourhundred.fleetSize,
@@ -43,7 +43,7 @@ export class FourHundredChart extends Chart {
         appName: 'grpc-server',
         partOf: 'fourhundred',
         port: 10000,
-        serviceType: GrpcServiceType.LOAD_BALANCER,
+        serviceType: ServiceType.LOAD_BALANCER,
         endpoints: { service: env.fourhundred.endpointsService },
       });
     }

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GkeDiskType, GkeStorageClass, Microservice, MongoReplicaSet, Postgres, SecureNamespace, ServiceExposure } from '../../constructs';
+import { GkeDiskType, GkeStorageClass, Microservice, MongoReplicaSet, Postgres, SecureNamespace, ServiceType } from '../../constructs';
 import { Environment } from '../env';
 import { ChartDefinition } from './chart';
 
@@ -89,14 +89,14 @@ export class ShippyChart extends Chart {
       replicas: 3,
       args: ['api', '--handler=rpc', `--namespace=${SHIPPY_NAMESPACE}`],
       env: [{ name: 'MICRO_API_ADDRESS', value: ':8080' }],
-      serviceType: ServiceExposure.LOAD_BALANCER,
+      serviceType: ServiceType.LOAD_BALANCER,
       servicePort: 80,
     });
     services.ui = new Microservice(this, 'ui', {
       image: image('ui'),
       component: 'frontend',
       partOf: PART_OF,
-      serviceType: ServiceExposure.LOAD_BALANCER,
+      serviceType: ServiceType.LOAD_BALANCER,
       servicePort: 80,
     });
     this.services = services;

@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { GrpcService, GrpcServiceType, SecureNamespace } from '../../constructs';
+import { GrpcService, ServiceType, SecureNamespace } from '../../constructs';
 import { parseEnvironment } from '../env';
 import { chartObjects } from './build';
 import { checkObjects, formatProblem } from './check';
@@ -40,7 +40,7 @@ function add(objects: SynthObject[], manifest: any, path = 'c/extra'): SynthObje
 
 describe('synth checks', () => {
   test('a correct output has no problems', () => {
-    expect(messages(base({ replicas: 2, serviceType: GrpcServiceType.LOAD_BALANCER }))).toEqual([]);
+    expect(messages(base({ replicas: 2, serviceType: ServiceType.LOAD_BALANCER }))).toEqual([]);
   });
 
   test('each message names the environment, the object and the construct path', () => {
@@ -150,7 +150,7 @@ describe('synth checks', () => {
     const out = messages(add(base(), sts)).join('\n');
     expect(out).toContain('serviceName api is not a headless Service (clusterIP: None)');
     expect(out).toContain('volume claim data uses StorageClass fast, which is neither in the output nor a GKE default');
-    const fine = add(add(base({ serviceType: GrpcServiceType.HEADLESS }), sts), { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'pd.csi.storage.gke.io' });
+    const fine = add(add(base({ serviceType: ServiceType.HEADLESS }), sts), { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'pd.csi.storage.gke.io' });
     // Everything else is now right; the only problem left is the disk quota: 3 replicas x 10Gi over 20 GB.
     expect(messages(fine)).toEqual(['qa: quota QUOTA_DISK_GB exceeded: the output needs 30 GB of persistent disk, the limit is 20 (envs/qa.env); biggest consumers: StatefulSet team/db (30)']);
   });
@@ -179,7 +179,7 @@ describe('synth checks', () => {
     test('load balancers need a forwarding rule, a target pool and a firewall rule each', () => {
       const chart = new Chart(Testing.app(), 'c', { namespace: 'team', disableResourceNameHashes: true });
       new SecureNamespace(chart, 'ns', { name: 'team' });
-      for (const id of ['a', 'b', 'c']) new GrpcService(chart, id, { image: 'gcr.io/p/x:1', serviceType: GrpcServiceType.LOAD_BALANCER });
+      for (const id of ['a', 'b', 'c']) new GrpcService(chart, id, { image: 'gcr.io/p/x:1', serviceType: ServiceType.LOAD_BALANCER });
       const out = messages(chartObjects('c', chart));
       expect(out).toHaveLength(3);
       expect(out[0]).toBe('qa: quota QUOTA_FORWARDING_RULES exceeded: the output needs 3 forwarding rules, the limit is 2 (envs/qa.env); biggest consumers: Service team/a (1), Service team/b (1), Service team/c (1)');
