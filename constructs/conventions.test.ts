@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { PodSecurityLevel, SecureNamespace, clusterScoped, isQuantity, versionOfImage, isDns1123Label } from '.';
+import { PodSecurityLevel, SecureNamespace, clusterScoped, isQualifiedKey, isQuantity, versionOfImage, isDns1123Label } from '.';
 
 describe('construct conventions', () => {
   test('versionOfImage takes a tag that fits a label value, and nothing else', () => {
@@ -17,6 +17,11 @@ describe('construct conventions', () => {
     expect(isDns1123Label('service-000')).toBe(true);
     expect(isDns1123Label('-x')).toBe(false);
     expect(isDns1123Label('a'.repeat(64))).toBe(false);
+  });
+
+  test('qualified keys: an optional DNS-1123 prefix, then a name of at most 63 characters', () => {
+    for (const k of ['app', 'cloud.google.com/gke-spot', 'app.kubernetes.io/name', 'a_b.c-d', 'x/' + 'n'.repeat(63)]) expect(isQualifiedKey(k)).toBe(true);
+    for (const k of ['', '/x', 'Bad_Prefix/x', 'x/', '-x', 'x-', 'a/b/c', 'x/' + 'n'.repeat(64), 'with space']) expect(isQualifiedKey(k)).toBe(false);
   });
 
   test('clusterScoped removes the chart namespace from cluster-scoped objects only', () => {

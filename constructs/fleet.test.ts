@@ -45,6 +45,11 @@ describe('FleetOf', () => {
     for (const o of objects) expect(o.metadata.labels).toMatchObject({ grpc: 'true', service: 'whoami' });
   });
 
+  test('fleet labels must be valid label keys and values', () => {
+    expect(() => new FleetOf(Testing.chart(), 'service', { size: 1, labels: { grpc: true as unknown as string }, member: grpc }))
+      .toThrow('test/service: labels grpc=true is not a valid label value');
+  });
+
   test('a custom prefix names the members', () => {
     const chart = Testing.chart();
     const fleet = new FleetOf(chart, 'f', { size: 2, prefix: 'whoami', member: grpc });

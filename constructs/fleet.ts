@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { PropError, checkDns1123Label, checkInteger, show } from './validate';
+import { PropError, checkDns1123Label, checkInteger, checkLabels, show } from './validate';
 
 /**
  * The Kubernetes scalability threshold for Services per cluster
@@ -67,7 +67,7 @@ export class FleetOf<T extends IConstruct> extends Construct {
     // The longest member name must still be a DNS-1123 label.
     checkDns1123Label(this, 'prefix', FleetOf.memberName(this.prefix, Math.max(this.size - 1, 0), this.size));
 
-    const labels = Object.entries(props.labels ?? {});
+    const labels = Object.entries(checkLabels(this, 'labels', props.labels) ?? {});
     const members: T[] = new Array(this.size);
     for (let i = 0; i < this.size; i++) {
       const member = props.member(this, FleetOf.memberName(this.prefix, i, this.size), i);

@@ -152,6 +152,8 @@ describe('GrpcService', () => {
       [{ image: 'gcr.io/x y' }, 'test/whoami: image "gcr.io/x y" contains white space'],
       [{ serviceType: 'Ingress' as ServiceType }, 'test/whoami: serviceType "Ingress" is not one of ClusterIP, LoadBalancer, NodePort, Headless'],
       [{ resources: { requests: { memory: 'lots' } } }, 'test/whoami: resources.requests.memory "lots" is not a kubernetes quantity'],
+      [{ labels: { 'bad key!': 'x' } }, 'test/whoami: labels key "bad key!" is not a valid label key'],
+      [{ labels: { team: 'not ok' } }, 'test/whoami: labels team="not ok" is not a valid label value'],
       [{ env: { POD_NAME: 'x' } }, 'test/whoami: env "POD_NAME" is set from the downward API and cannot be overridden'],
     ])('%j', (props, message) => {
       let error: unknown;

@@ -11,7 +11,7 @@ import { PlainApiObject } from './plain-api-object';
 import { Resources, mergeResources } from './resources';
 import { ServiceType, serviceTypeSpec } from './service-type';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
-import { PropError, checkDns1123Label, checkInteger, checkNonEmpty, checkPort, show } from './validate';
+import { PropError, checkDns1123Label, checkInteger, checkLabels, checkNonEmpty, checkPort, show } from './validate';
 
 /** Cloud Endpoints (ESPv2) sidecar in front of the gRPC server. */
 export interface EndpointsProps {
@@ -189,7 +189,7 @@ export class GrpcService extends Construct {
     const identity: AppIdentity = {
       name: appName, instance: name, component: 'grpc-server', partOf: props.partOf, version: versionOfImage(props.image),
     };
-    const labels = recommendedLabels(identity, props.labels);
+    const labels = recommendedLabels(identity, checkLabels(this, 'labels', props.labels));
     this.selector = selectorLabels(identity);
 
     const probe = (kind: 'readiness' | 'liveness'): IProbe => ({

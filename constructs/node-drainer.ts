@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import * as kplus from 'cdk8s-plus-27';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { downwardEnv } from './downward';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PodSecurityLevel, SecureNamespace } from './namespace';
@@ -9,7 +9,7 @@ import { Resources, resolveResources } from './resources';
 import { clusterScoped } from './scope';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 import {
-  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, isDns1123Subdomain, show,
+  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, checkQualifiedKey, show,
 } from './validate';
 
 /** The node labels GKE puts on preemptible and on spot VMs. */
@@ -157,24 +157,6 @@ export const NODE_DRAINER_PRIORITY_CLASS = 'system-node-critical';
 const CRITICAL_PODS_QUOTA = 5000;
 const SCRIPT_DIR = '/opt/node-drainer';
 const HOME_DIR = '/home/drainer';
-const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
-/** True when `key` is a qualified Kubernetes label or taint key (`prefix/name` or `name`). */
-function isQualifiedKey(key: string): boolean {
-  if (typeof key !== 'string') return false;
-  const slash = key.indexOf('/');
-  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
-  if (prefix !== undefined && !isDns1123Subdomain(prefix)) return false;
-  return name.length <= 63 && QUALIFIED_NAME.test(name);
-}
-
-function checkQualifiedKey(scope: IConstruct, prop: string, key: string): string {
-  if (!isQualifiedKey(key)) {
-    throw new PropError(scope, prop, `${prop} ${show(key)} is not a valid label key (an optional DNS-1123 subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
-  }
-  return key;
-}
-
 /**
  * Drains preemptible and spot nodes gracefully, through the eviction API, when the cloud
  * announces their preemption.

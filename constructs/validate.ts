@@ -97,3 +97,34 @@ export function checkOneOf<T extends string>(scope: IConstruct, prop: string, va
   }
   return value;
 }
+
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** True when `key` is a qualified Kubernetes label, annotation or taint key (`prefix/name` or `name`). */
+export function isQualifiedKey(key: string): boolean {
+  if (typeof key !== 'string') return false;
+  const slash = key.indexOf('/');
+  const [prefix, name] = slash < 0 ? [undefined, key] : [key.slice(0, slash), key.slice(slash + 1)];
+  if (prefix !== undefined && !isDns1123Subdomain(prefix)) return false;
+  return name.length <= 63 && QUALIFIED_NAME.test(name);
+}
+
+export function checkQualifiedKey(scope: IConstruct, prop: string, key: string): string {
+  if (!isQualifiedKey(key)) {
+    throw new PropError(scope, prop, `${prop} ${show(key)} is not a valid label key (an optional DNS-1123 subdomain and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
+  }
+  return key;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** Validates every key and value of a label map (errors name `prop`); returns it. */
+export function checkLabels(scope: IConstruct, prop: string, labels: Record<string, string> | undefined): Record<string, string> | undefined {
+  for (const [key, value] of Object.entries(labels ?? {})) {
+    checkQualifiedKey(scope, `${prop} key`, key);
+    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+      throw new PropError(scope, prop, `${prop} ${key}=${show(value)} is not a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
+    }
+  }
+  return labels;
+}
