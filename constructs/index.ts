@@ -17,3 +17,4 @@ export * from './microservice';
 export * from './node-drainer';
 export * from './node-drainer-script';
 export * from './client-access';
+export * from './stateful';

@@ -4,6 +4,7 @@ import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
 import { MICROSERVICE_DEFAULTS, Microservice, MicroserviceProps } from './microservice';
 import { ServiceType } from './service-type';
+import { errorOf } from '../lib/testing';
 
 function chartIn(): Chart {
   return new Chart(new App(), 'test', { namespace: 'shippy', disableResourceNameHashes: true });
@@ -20,14 +21,6 @@ function build(props: Partial<MicroserviceProps> = {}, extra?: (chart: Chart) =>
   return { chart, svc, objects, of, deployment, service, container, pod: deployment.spec.template.spec };
 }
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e: any) {
-    return e.message;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Microservice', () => {
   test('a Deployment and a ClusterIP Service on port 8080 named http', () => {

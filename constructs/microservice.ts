@@ -4,6 +4,7 @@ import { CONFIG_HASH_ANNOTATION, configHashAnnotations } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { Resources, resolveResources } from './resources';
 import { ServiceType, serviceTypeSpec } from './service-type';
+import { onePodAtATime } from './stateful';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
 import { PropError, checkDns1123Label, checkInteger, checkNonEmpty, checkPort, show } from './validate';
 
@@ -253,10 +254,7 @@ export class Microservice extends Construct {
     });
 
     if (replicas > 1) {
-      this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
-        metadata: { name, labels },
-        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.selector } },
-      });
+      this.podDisruptionBudget = onePodAtATime(this, name, labels, this.selector);
     }
   }
 }

@@ -6,6 +6,7 @@ import * as vm from 'vm';
 import { App, Chart, Testing } from 'cdk8s';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
+import { errorOf } from '../lib/testing';
 import {
   AntiAffinity, MONGO_INIT_SCRIPT_BODY, MONGO_MEMBER_SCRIPT, MONGO_REPLICA_SET_DEFAULTS, MongoInitConfig, MongoReplicaSet,
   MongoReplicaSetProps, mongoInitScript,
@@ -31,14 +32,6 @@ function build(props: MongoReplicaSetProps = {}, namespace = 'shippy') {
   return { chart, mongo, objects, of, one, sts, pod, mongod };
 }
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e: any) {
-    return e.message;
-  }
-  throw new Error('expected an error');
-}
 
 describe('MongoReplicaSet objects', () => {
   test('a StatefulSet of 3 members running mongod --replSet rs0 --bind_ip_all --keyFile on port 27017 named mongodb', () => {

@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ClientAccess } from './client-access';
+import { dataClaimTemplate, onePodAtATime } from './stateful';
 import { Construct } from 'constructs';
 import { configHashAnnotations } from './config-hash';
 import { downwardEnv } from './downward';
@@ -649,21 +650,11 @@ export class MongoReplicaSet extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: selector },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            ...(storageClassName !== undefined ? { storageClassName } : {}),
-            resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
-          },
-        }],
+        volumeClaimTemplates: [dataClaimTemplate(selector, storageSize, storageClassName)],
       },
     });
 
-    this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'Pdb', {
-      metadata: { name, labels },
-      spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-    });
+    this.podDisruptionBudget = onePodAtATime(this, name, labels, selector);
 
     this.access = new ClientAccess(this, { name, labels, selector, port: MONGO_PORT, namespace: this.namespace, peers: true });
     this.networkPolicy = this.access.networkPolicy;

@@ -2,6 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
 import { POSTGRES_DEFAULTS, Postgres, PostgresProps } from './postgres';
+import { errorOf } from '../lib/testing';
 
 function chartIn(namespace: string | undefined = 'shippy'): Chart {
   return new Chart(new App(), 'test', { namespace, disableResourceNameHashes: true });
@@ -21,14 +22,6 @@ function build(props: PostgresProps = {}) {
   return { chart, pg, objects, one, sts, pod, container: pod.containers[0] };
 }
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e: any) {
-    return e.message;
-  }
-  throw new Error('expected an error');
-}
 
 describe('Postgres', () => {
   test('one primary: a StatefulSet of 1 with the pinned postgres image and port 5432 named postgresql', () => {

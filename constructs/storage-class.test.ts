@@ -1,6 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { GkeDiskType, GkeStorageClass, GkeStorageClassProps, ReclaimPolicy } from './storage-class';
+import { errorOf } from '../lib/testing';
 
 function build(props: GkeStorageClassProps = {}) {
   const chart = new Chart(new App(), 'test', { namespace: 'shippy', disableResourceNameHashes: true });
@@ -10,14 +11,6 @@ function build(props: GkeStorageClassProps = {}) {
   return { sc, obj: objects[0] };
 }
 
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e: any) {
-    return e.message;
-  }
-  throw new Error('expected an error');
-}
 
 describe('GkeStorageClass', () => {
   test('the article\'s fast class, made the way GKE does it today', () => {
