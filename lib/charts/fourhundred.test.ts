@@ -35,6 +35,9 @@ describe('fourhundred chart', () => {
     expect(whoami).toHaveLength(400);
     expect(whoami.every((s) => s.metadata.labels.grpc === 'true')).toBe(true);
     expect(whoami[399].metadata.name).toBe('service-399');
+    const pods = objects.filter((o) => o.kind === 'Deployment' && o.metadata.name !== 'grpc-server').map((d) => d.spec.template.metadata.labels);
+    expect(pods).toHaveLength(400);
+    expect(pods.every((l) => l.grpc === 'true' && l.service === 'whoami')).toBe(true);
     const server = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'grpc-server');
     expect(server.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['server', 'esp']);
     expect(server.spec.template.spec.containers[1].args).toContain('--service=grpc-server.endpoints.mega8s-prod.cloud.goog');

@@ -24,9 +24,10 @@ export class FourHundredChart extends Chart {
     const image = `${env.images.registry}/grpc-server:${env.images.tag}`;
     const serviceType = env.fourhundred.serviceType as ServiceType;
 
+    // GrpcService's `labels` put grpc=true, service=whoami on every object and pod of a member,
+    // so the fleet needs no labels of its own.
     this.fleet = new FleetOf(this, 'service', {
       size: env.fourhundred.fleetSize,
-      labels: WHOAMI_LABELS,
       member: (s, id) => new GrpcService(s, id, {
         image,
         appName: 'whoami',
