@@ -7,10 +7,9 @@
  * refused, calls in flight finish, and after `gracePeriodMs` whatever is left is cancelled.
  */
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, ServingStatus } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
 import { Identity, identityFromEnv } from './identity';
 import { joinHostPort } from './options';
+import { addHealthAndReflection, bindInsecure } from './serving';
 import {
   WHOAMI_SERVICE, WhoAmIHandlers, WhoReply, reflectedPackageDefinition, whoamiPackage,
 } from './proto';
@@ -95,77 +94,23 @@ export async function startWhoamiServer(options: WhoamiServerOptions = {}): Prom
     },
   };
   server.addService(whoamiPackage().whoami.v1.WhoAmI.service, handlers);
+  const serving = addHealthAndReflection(server, {
+    services: [WHOAMI_SERVICE], initiallyServing: true, reflected: reflectedPackageDefinition(), gracePeriodMs,
+  });
+  const port = await bindInsecure(server, host, options.port ?? SERVER_DEFAULTS.port);
 
-  const health = new HealthImplementation({ '': 'SERVING', [WHOAMI_SERVICE]: 'SERVING' });
-  // Health Watch streams never end on their own, so a graceful shutdown would wait for them until the
-  // grace period runs out: keep hold of them to end them once they have been told NOT_SERVING.
-  const watches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   let stopping: Promise<StopResult> | undefined;
-  health.addToServer({
-    addService(service, implementation) {
-      const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
-      server.addService(service as grpc.ServiceDefinition, {
-        ...implementation,
-        watch(call: grpc.ServerWritableStream<unknown, unknown>) {
-          watch(call);
-          if (stopping) {
-            // Arrived during the drain: it has just been told NOT_SERVING, and that is all.
-            call.end();
-            return;
-          }
-          watches.add(call);
-          call.on('cancelled', () => watches.delete(call));
-        },
-      } as grpc.UntypedServiceImplementation);
-    },
-  });
-  new ReflectionService(reflectedPackageDefinition()).addToServer(server);
-
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(joinHostPort(host, options.port ?? SERVER_DEFAULTS.port), grpc.ServerCredentials.createInsecure(),
-      (err, bound) => (err ? reject(err) : resolve(bound)));
-  }).catch((err: unknown) => {
-    server.forceShutdown();
-    throw err;
-  });
-
-  const setStatus = (status: ServingStatus): void => {
-    health.setStatus('', status);
-    health.setStatus(WHOAMI_SERVICE, status);
-  };
-
-  let settleStop: ((drained: boolean) => void) | undefined;
   return {
     address: joinHostPort(host, port),
     port,
     startedAt,
     identity,
-    setServing: (serving) => setStatus(serving ? 'SERVING' : 'NOT_SERVING'),
+    setServing: (on) => serving.setServing(on),
     inFlight: () => inFlight,
-    forceStop() {
-      server.forceShutdown();
-      settleStop?.(false);
-    },
+    forceStop: () => serving.forceStop(),
     stop() {
-      stopping ??= new Promise<StopResult>((resolve) => {
-        const began = Date.now();
-        const inFlightAtStop = inFlight;
-        setStatus('NOT_SERVING');
-        for (const call of watches) call.end();
-        watches.clear();
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          settle(false);
-        }, gracePeriodMs);
-        const settle = (drained: boolean): void => {
-          if (!settleStop) return;
-          settleStop = undefined;
-          clearTimeout(timer);
-          resolve({ drained, inFlightAtStop, stopMs: Date.now() - began });
-        };
-        settleStop = settle;
-        server.tryShutdown(() => settle(true));
-      });
+      const inFlightAtStop = inFlight;
+      stopping ??= serving.stop().then((r) => ({ drained: r.drained, inFlightAtStop, stopMs: r.stopMs }));
       return stopping;
     },
   };

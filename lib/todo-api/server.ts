@@ -3,14 +3,12 @@
  * (grpc-health-check) and server reflection (@grpc/reflection), on a `TodoStore`.
  *
  * Health starts NOT_SERVING and turns SERVING once the database has answered a ping (retried every
- * `databaseRetryMs`), so a pod takes traffic only when it can answer. Stopping works like the whoami
- * server's: health NOT_SERVING at once (open Watch streams are told and ended), listeners closed, calls
- * in flight finish, and whatever is left after `gracePeriodMs` is cancelled.
+ * `databaseRetryMs`), so a pod takes traffic only when it can answer. Health, reflection and the
+ * graceful stop are the project's shared ones (lib/grpc/serving.ts), as in the whoami server.
  */
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, ServingStatus } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
 import { joinHostPort } from '../grpc/options';
+import { addHealthAndReflection, bindInsecure } from '../grpc/serving';
 import { TODOS_SERVICE, TodosHandlers, reflectedTodosDefinition, todosPackage } from './proto';
 import { TodoStore } from './store';
 
@@ -75,57 +73,27 @@ export async function startTodoServer(options: TodoServerOptions): Promise<TodoS
   };
   server.addService(todosPackage().todos.v1.Todos.service, handlers);
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [TODOS_SERVICE]: 'NOT_SERVING' });
-  const watches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
-  let stopping: Promise<TodoStopResult> | undefined;
-  health.addToServer({
-    addService(service, implementation) {
-      const watch = implementation.watch as grpc.handleServerStreamingCall<unknown, unknown>;
-      server.addService(service as grpc.ServiceDefinition, {
-        ...implementation,
-        watch(call: grpc.ServerWritableStream<unknown, unknown>) {
-          watch(call);
-          if (stopping) {
-            call.end();
-            return;
-          }
-          watches.add(call);
-          call.on('cancelled', () => watches.delete(call));
-        },
-      } as grpc.UntypedServiceImplementation);
-    },
+  const serving = addHealthAndReflection(server, {
+    services: [TODOS_SERVICE], initiallyServing: false, reflected: reflectedTodosDefinition(), gracePeriodMs,
   });
-  new ReflectionService(reflectedTodosDefinition()).addToServer(server);
-
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(joinHostPort(host, options.port ?? TODO_SERVER_DEFAULTS.port), grpc.ServerCredentials.createInsecure(),
-      (err, bound) => (err ? reject(err) : resolve(bound)));
-  }).catch((err: unknown) => {
-    server.forceShutdown();
-    throw err;
-  });
-
-  const setStatus = (status: ServingStatus): void => {
-    health.setStatus('', status);
-    health.setStatus(TODOS_SERVICE, status);
-  };
+  const port = await bindInsecure(server, host, options.port ?? TODO_SERVER_DEFAULTS.port);
 
   let retryTimer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve) => {
     const attempt = (): void => {
       store.ping().then(() => {
-        if (stopping) return;
-        setStatus('SERVING');
+        if (serving.stopping()) return;
+        serving.setServing(true);
         resolve();
       }, (err: Error) => {
         options.onDatabaseError?.(err);
-        if (!stopping) retryTimer = setTimeout(attempt, retryMs);
+        if (!serving.stopping()) retryTimer = setTimeout(attempt, retryMs);
       });
     };
     attempt();
   });
 
-  let settleStop: ((drained: boolean) => void) | undefined;
+  let stopping: Promise<TodoStopResult> | undefined;
   return {
     address: joinHostPort(host, port),
     port,
@@ -133,30 +101,12 @@ export async function startTodoServer(options: TodoServerOptions): Promise<TodoS
     inFlight: () => inFlight,
     forceStop() {
       clearTimeout(retryTimer);
-      server.forceShutdown();
-      settleStop?.(false);
+      serving.forceStop();
     },
     stop() {
-      stopping ??= new Promise<TodoStopResult>((resolve) => {
-        const began = Date.now();
-        const inFlightAtStop = inFlight;
-        clearTimeout(retryTimer);
-        setStatus('NOT_SERVING');
-        for (const call of watches) call.end();
-        watches.clear();
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          settle(false);
-        }, gracePeriodMs);
-        const settle = (drained: boolean): void => {
-          if (!settleStop) return;
-          settleStop = undefined;
-          clearTimeout(timer);
-          resolve({ drained, inFlightAtStop, stopMs: Date.now() - began });
-        };
-        settleStop = settle;
-        server.tryShutdown(() => settle(true));
-      });
+      const inFlightAtStop = inFlight;
+      clearTimeout(retryTimer);
+      stopping ??= serving.stop().then((r) => ({ drained: r.drained, inFlightAtStop, stopMs: r.stopMs }));
       return stopping;
     },
   };
