@@ -7,6 +7,7 @@
 //   FAKE_JOB_SEED        complete (default) | failed | hang   how the seed Job ends
 //   FAKE_JOB_SMOKE       complete (default) | failed | hang   how the smoke Job ends
 //   FAKE_APPLY_FAIL_AT   n: the n-th `apply` (counted in the log) fails
+//   FAKE_READY_REPLICAS  what `get deployment/... -o jsonpath={.status.readyReplicas}` prints (default 1)
 'use strict';
 const fs = require('fs');
 
@@ -29,6 +30,10 @@ if (verb === 'apply' && kind === '-k') {
 } else if (verb === 'rollout' && kind === 'status') {
   if ((process.env.FAKE_ROLLOUT || 'ok') === 'fail') fail(`error: deployment "${name.split('/')[1]}" exceeded its progress deadline`);
   process.stdout.write(`deployment "${name.split('/')[1]}" successfully rolled out\n`);
+} else if (verb === 'get' && kind.startsWith('deployment/') && args.includes('jsonpath={.status.readyReplicas}')) {
+  // kubectl prints nothing when the field is absent (no ready pods).
+  const ready = process.env.FAKE_READY_REPLICAS === undefined ? '1' : process.env.FAKE_READY_REPLICAS;
+  process.stdout.write(ready === '0' ? '' : ready);
 } else if (verb === 'get' && kind === 'configmap') {
   if (state.configmaps.includes(name)) process.stdout.write(`configmap/${name}\n`);
 } else if (verb === 'create' && kind === 'configmap') {

@@ -128,7 +128,11 @@ test('first release: the idle colour gets the tag, rolls out, is seeded and smok
   const secondCalls = lines().length;
   const back = await release(['--rollback']);
   expect(back.code).toBe(0);
-  expect(lines().slice(secondCalls)).toEqual(['rollout status deployment/todo-api-green -n todo-api --timeout=20s', 'apply -k dist/dev']);
+  expect(lines().slice(secondCalls)).toEqual([
+    'rollout status deployment/todo-api-green -n todo-api --timeout=20s',
+    'get deployment/todo-api-green -n todo-api -o jsonpath={.status.readyReplicas}',
+    'apply -k dist/dev',
+  ]);
   expect(fs.readFileSync(envFile, 'utf8')).toContain('TODO_API_ACTIVE_COLOR=green\nTODO_API_BLUE_TAG=1.2.0\nTODO_API_GREEN_TAG=1.1.0\n');
   expect(back.stdout).toContain('rolled back: green (1.1.0) serves todo-api in dev; blue (1.2.0) is idle.');
 });
@@ -191,6 +195,17 @@ test('a failure after the flip restores the env file and applies the old output 
   expect(synths().at(-1)).toEqual({ active: 'blue', blue: '1.0.0', green: '' });
   expect(fs.readFileSync(envFile, 'utf8')).toBe(ORIGINAL);
   expect(r.stderr).toContain('envs/dev.env and dist/dev/ are as they were and were applied again: blue serves.');
+});
+
+test('a rollback to a colour without ready pods is refused and changes nothing', async () => {
+  const withPrevious = ORIGINAL.replace('TODO_API_GREEN_TAG=\n', 'TODO_API_GREEN_TAG=0.9.0\n');
+  fs.writeFileSync(envFile, withPrevious);
+  const r = await release(['--rollback'], { FAKE_READY_REPLICAS: '0' });
+  expect(r.code).toBe(1);
+  expect(lines()).toEqual(['rollout status deployment/todo-api-green -n todo-api --timeout=20s', 'get deployment/todo-api-green -n todo-api -o jsonpath={.status.readyReplicas}']);
+  expect(r.stderr).toContain('todo-api-green has no ready pods (is the idle colour scaled to 0?)');
+  expect(r.stderr).toContain('blue keeps serving. todo-api-green is not ready');
+  expect(fs.readFileSync(envFile, 'utf8')).toBe(withPrevious);
 });
 
 test('a failing synth stops before anything is applied', async () => {

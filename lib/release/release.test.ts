@@ -50,13 +50,15 @@ test('the default synth command is npm run -s synth for the one environment', as
 test('a rollback plan checks the other colour is rolled out, then flips to it', async () => {
   const lines = await plan({ rollback: true });
   expect(lines.filter((l) => /^\[|^ {2}\$/.test(l))).toEqual([
-    '[1/4] wait for todo-api-blue to be rolled out',
+    '[1/5] wait for todo-api-blue to be rolled out',
     '  $ /nonexistent/kubectl rollout status deployment/todo-api-blue -n todo-api --timeout=300s',
-    '[2/4] make blue the active colour',
+    '[2/5] check that todo-api-blue has ready pods',
+    "  $ /nonexistent/kubectl get deployment/todo-api-blue -n todo-api -o 'jsonpath={.status.readyReplicas}'",
+    '[3/5] make blue the active colour',
     '  $ set TODO_API_ACTIVE_COLOR=blue in envs/dev.env',
-    '[3/4] synth dev',
+    '[4/5] synth dev',
     '  $ exit 99',
-    '[4/4] apply dist/dev',
+    '[5/5] apply dist/dev',
     '  $ /nonexistent/kubectl apply -k dist/dev',
   ]);
 });

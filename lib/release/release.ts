@@ -16,7 +16,8 @@
  * A failure in 2-7 stops the release: the env file gets its old bytes back and dist/ is synthesized from
  * it again (nothing is applied: the public Service never left the active colour). A failure in 8 also
  * applies the restored output, so the old colour serves again. `rollback` flips the active colour back
- * to the other one (whose tag the env file still holds) after checking that its Deployment is ready.
+ * to the other one (whose tag the env file still holds) after checking that its Deployment is rolled
+ * out and has ready pods.
  *
  * Jobs are deleted and created (not applied) so that each release runs them once, at this point, even
  * when a Job of the same name from an earlier attempt exists or when `apply -k` already created it.
@@ -240,6 +241,21 @@ export async function runRelease(o: ReleaseOptions): Promise<void> {
     return job.name;
   };
 
+  /** A rollout with 0 replicas "succeeds" too: a rollback must not flip to a colour without pods. */
+  const readyPods = (color: Color): Step => {
+    const c = k('get', `deployment/${app}-${color}`, '-n', ns, '-o', 'jsonpath={.status.readyReplicas}');
+    return {
+      title: `check that ${app}-${color} has ready pods`,
+      shows: c.shows,
+      async run() {
+        const r = await must(`reading ${app}-${color}`, c.file, c.args);
+        const ready = Number(r.stdout.trim() || '0');
+        if (!(ready >= 1)) throw new ReleaseError(`${app}-${color} has no ready pods (is the idle colour scaled to 0?)`);
+        out(`  ${ready} ready`);
+      },
+    };
+  };
+
   const marker = `${app}-seeded`;
   const seed: Step = {
     title: 'seed the database if it has never been seeded',
@@ -271,7 +287,7 @@ export async function runRelease(o: ReleaseOptions): Promise<void> {
   if (o.rollback) {
     if (tags[idle] === '') throw new ReleaseError(`${envFileRel}: ${TAG_KEYS[idle]} is empty: ${app}-${idle} never ran a release, there is nothing to roll back to`);
     out(`rollback of ${app} in ${o.env}: ${active} (${tags[active] || 'no tag'}) serves; back to ${idle} (${tags[idle]})`);
-    before = [rollout(idle)];
+    before = [rollout(idle), readyPods(idle)];
     after = [writeEnv(`make ${idle} the active colour`, ACTIVE_KEY, idle), synth(), apply()];
   } else {
     out(`release ${app}:${o.tag} in ${o.env}: ${active} (${tags[active] || 'no tag'}) serves; ${idle} (${tags[idle] || 'no tag'}) is idle and gets ${o.tag}`);
@@ -319,7 +335,7 @@ export async function runRelease(o: ReleaseOptions): Promise<void> {
     out(`FAILED at [${i + 1}/${total}] ${failed.title}: ${(err as Error).message}`);
     const problems = await restore(false);
     const next = o.rollback
-      ? `${active} keeps serving. ${app}-${idle} is not ready, so there is nothing healthy to roll back to: fix ${active} with a new release instead.`
+      ? `${active} keeps serving. ${app}-${idle} is not ready, so there is nothing healthy to roll back to: scale it up (${kubectl} scale deployment/${app}-${idle} -n ${ns} --replicas=1) and roll back again, or fix ${active} with a new release.`
       : `${active} (${tags[active] || 'no tag'}) keeps serving; ${app}-${idle} may run ${o.tag}, which takes no traffic. `
         + `Find the cause (${kubectl} describe deployment/${app}-${idle} -n ${ns}; ${kubectl} get jobs,pods -n ${ns}), `
         + `then run the release again with a fixed tag.`;
