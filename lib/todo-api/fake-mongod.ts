@@ -26,6 +26,8 @@ export interface FakeMongod {
   readonly port: number;
   /** Names of the commands received, in order (handshake and monitoring included). */
   readonly commands: string[];
+  /** The message kind each command came in, in the same order. */
+  readonly opCodes: ('OP_QUERY' | 'OP_MSG')[];
   /** The documents of `db.collection`, as stored (a copy). */
   documents(db: string, collection: string): Document[];
   /** Makes the next `command` fail with `message` (MongoDB error code 8, UnknownError). */
@@ -80,6 +82,7 @@ function applyUpdate(existing: Document | undefined, update: Document, filter: D
 export async function startFakeMongod(): Promise<FakeMongod> {
   const dbs = new Map<string, Map<string, Collection>>();
   const commands: string[] = [];
+  const opCodes: ('OP_QUERY' | 'OP_MSG')[] = [];
   const failures = new Map<string, string>();
   const sockets = new Set<net.Socket>();
   const collection = (db: string, name: string, create: boolean): Collection | undefined => {
@@ -210,6 +213,7 @@ export async function startFakeMongod(): Promise<FakeMongod> {
       offset = end + 1 + 8; // collection name, numberToSkip, numberToReturn
       const size = message.readInt32LE(offset);
       const query = BSON.deserialize(message.subarray(offset, offset + size));
+      opCodes.push('OP_QUERY');
       const reply = BSON.serialize(answer(query.$query ?? query));
       const head = Buffer.alloc(20);
       head.writeInt32LE(0, 0); // responseFlags
@@ -242,6 +246,7 @@ export async function startFakeMongod(): Promise<FakeMongod> {
         }
         offset += size;
       }
+      opCodes.push('OP_MSG');
       const reply = answer(cmd ?? {});
       if (flags & 2) return undefined; // moreToCome: the client wants no answer
       const body = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), BSON.serialize(reply)]);
@@ -280,6 +285,7 @@ export async function startFakeMongod(): Promise<FakeMongod> {
     uri: `mongodb://127.0.0.1:${port}/?directConnection=true`,
     port,
     commands,
+    opCodes,
     documents: (db, name) => [...(collection(db, name, false)?.values() ?? [])].map((d) => ({ ...d })),
     failNext: (command, message) => { failures.set(command, message); },
     stop: () => new Promise<void>((resolve) => {
