@@ -87,6 +87,9 @@ export function frontend(options: FrontendOptions): Program {
     req.pipe(out);
   };
 
+  /** Open watch streams, ended when the server drains. */
+  const watches = new Set<http.ServerResponse>();
+
   const refuse = (res: http.ServerResponse, why: string): void => {
     sendJson(res, 403, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message: `kube-alive frontend: ${why}` });
   };
@@ -116,6 +119,10 @@ export function frontend(options: FrontendOptions): Program {
         'x-accel-buffering': 'no',
       });
       res.flushHeaders();
+      if (forwarded.has('watch')) {
+        watches.add(res);
+        res.on('close', () => watches.delete(res));
+      }
       answer.pipe(res);
       answer.on('error', () => res.destroy());
     }, (err: Error) => {
@@ -126,6 +133,9 @@ export function frontend(options: FrontendOptions): Program {
 
   return {
     name: 'frontend',
+    drain() {
+      for (const res of watches) res.end();
+    },
     handle(req, res) {
       const p = pathOf(req);
       const raw = req.url ?? '/';

@@ -16,6 +16,8 @@ export interface Program {
   readonly handle: Handler;
   /** Liveness: false makes `/healthz` answer 500, so that the kubelet restarts the container. @default always live */
   readonly live?: () => boolean;
+  /** Called when shutdown begins: end long-lived streams (watches) so that clients go elsewhere. */
+  readonly drain?: () => void;
   /** Called once when the server has stopped (to end timers or streams the program holds). */
   readonly stop?: () => void;
 }
@@ -104,6 +106,7 @@ export function serve(program: Program, options: ServeOptions = {}): Promise<Run
   const shutdown = (): Promise<void> => {
     if (stopping) return stopping;
     draining = true;
+    program.drain?.();
     stopping = new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), drainMs);
       force.unref();
