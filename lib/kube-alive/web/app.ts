@@ -110,7 +110,7 @@ function podItem(card: Card, pod: PodView): HTMLLIElement {
   const name = el('span', 'name', pod.name);
   name.title = pod.name;
   const meta = el('span', 'meta');
-  meta.append(`${pod.ip || 'no IP'} · ${pod.version} · ${pod.state}`);
+  meta.append(`${pod.ip || 'no IP'} · tag ${pod.version} · ${pod.state}`);
   const restarts = el('span', pod.restarts > 0 ? 'badge bad' : 'badge', `↻ ${pod.restarts}`);
   restarts.title = 'container restarts';
   restarts.dataset.testid = 'restarts';
@@ -118,7 +118,9 @@ function podItem(card: Card, pod: PodView): HTMLLIElement {
   if (infected) meta.append(el('span', 'badge bad', 'infected'));
   const hits = card.hits.get(pod.name);
   if (hits) meta.append(el('span', 'badge hits', `${hits}×`));
-  item.append(el('span', 'dot'), name, meta);
+  const info = el('span', 'info');
+  info.append(name, meta);
+  item.append(el('span', 'dot'), info);
   return item;
 }
 
