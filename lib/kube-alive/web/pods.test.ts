@@ -14,10 +14,14 @@ describe('viewOf', () => {
     leaving.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
     expect(viewOf(leaving)).toMatchObject({ state: 'Terminating', ready: false, terminating: true });
   });
-  test('the older app label names the experiment too', () => {
+  test('the program comes from the name label, the component label or the older app label', () => {
     const pod = podFixture('x', 'getip');
     pod.metadata.labels = { app: 'cpuhog' };
     expect(viewOf(pod).experiment).toBe('cpuhog');
+    pod.metadata.labels = { 'app.kubernetes.io/name': 'kube-alive', 'app.kubernetes.io/component': 'incver' };
+    expect(viewOf(pod).experiment).toBe('incver');
+    pod.metadata.labels = { 'app.kubernetes.io/name': 'postgres' };
+    expect(viewOf(pod).experiment).toBeUndefined();
   });
   test('tagOf', () => {
     expect(tagOf('localhost:5000/a/b:3')).toBe('3');

@@ -46,10 +46,19 @@ export interface PodView {
   readonly terminating: boolean;
 }
 
-/** The experiment a pod belongs to: its `app.kubernetes.io/name` label (or the older `app`). */
+/** The programs of kube-alive, as the pods' labels name them. */
+export const PROGRAMS: readonly string[] = ['getip', 'healthcheck', 'cpuhog', 'incver', 'frontend'];
+
+/** The labels that may name a pod's program, in this order. */
+export const PROGRAM_LABELS: readonly string[] = ['app.kubernetes.io/name', 'app.kubernetes.io/component', 'app'];
+
+/**
+ * The program a pod runs: the first of its PROGRAM_LABELS whose value is a kube-alive program
+ * (so both `name: getip` and `name: kube-alive, component: getip` work).
+ */
 export function experimentOf(pod: KubePod): string | undefined {
   const labels = pod.metadata.labels ?? {};
-  return labels['app.kubernetes.io/name'] ?? labels.app;
+  return PROGRAM_LABELS.map((key) => labels[key]).find((value) => value !== undefined && PROGRAMS.includes(value));
 }
 
 export function tagOf(image: string | undefined): string {
