@@ -30,7 +30,7 @@ beforeEach(async () => {
   fs.writeFileSync(tokenFile, 'token-1');
   upstreams = [
     await serve(getip({ pod: 'getip-a', ip: '10.0.0.7' }), { host: '127.0.0.1', port: 0 }),
-    await serve(healthcheck({ pod: 'healthcheck-a', ip: '10.0.0.8' }, { kill: () => undefined }), { host: '127.0.0.1', port: 0 }),
+    await serve(healthcheck({ pod: 'healthcheck-a', ip: '10.0.0.8' }, { kill: () => undefined, log: () => undefined }), { host: '127.0.0.1', port: 0 }),
   ];
   recorded.length = 0;
   recorder = http.createServer((req, res) => {

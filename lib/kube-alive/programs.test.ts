@@ -56,7 +56,8 @@ describe('getip', () => {
 
 describe('healthcheck', () => {
   test('is live until infected, and live again when cured', async () => {
-    const program = healthcheck(ID, { kill: () => undefined });
+    const logged: string[] = [];
+    const program = healthcheck(ID, { kill: () => undefined, log: (l) => logged.push(l) });
     const r = await start(program);
     expect((await call(`${r.url}/healthz`)).status).toBe(200);
     expect(await call(`${r.url}/infect`, 'POST')).toEqual({ status: 200, body: { program: 'healthcheck', pod: ID.pod, healthy: false } });
@@ -66,17 +67,18 @@ describe('healthcheck', () => {
     expect((await call(`${r.url}/`)).body.healthy).toBe(false);
     expect((await call(`${r.url}/cure`, 'POST')).body.healthy).toBe(true);
     expect((await call(`${r.url}/healthz`)).status).toBe(200);
+    expect(logged).toEqual([`healthcheck ${ID.pod}: infected; /healthz now answers 500`, `healthcheck ${ID.pod}: cured`]);
   });
   test('/kill answers first, then ends the process', async () => {
     let killed = 0;
-    const r = await start(healthcheck(ID, { kill: () => { killed++; } }));
+    const r = await start(healthcheck(ID, { kill: () => { killed++; }, log: () => undefined }));
     const answer = await call(`${r.url}/kill`, 'POST');
     expect(answer.body).toMatchObject({ pod: ID.pod, killed: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(killed).toBe(1);
   });
   test('changes state only on POST', async () => {
-    const program = healthcheck(ID, { kill: () => undefined });
+    const program = healthcheck(ID, { kill: () => undefined, log: () => undefined });
     const r = await start(program);
     expect((await call(`${r.url}/infect`)).status).toBe(405);
     expect(program.healthy()).toBe(true);
@@ -155,7 +157,8 @@ describe('incver', () => {
 
   test('POST /next patches only its own container of its own Deployment to the next tag', async () => {
     kube.putDeployment('incver', [{ name: 'sidecar', image: 'sidecar:9' }, { name: 'incver', image: 'registry.example/kube-alive:3' }]);
-    const r = await start(incver(ID, { version: '3', kube: access }));
+    const logged: string[] = [];
+    const r = await start(incver(ID, { version: '3', kube: access, log: (l) => logged.push(l) }));
     const answer = await call(`${r.url}/next`, 'POST');
     expect(answer).toEqual({ status: 200, body: { program: 'incver', pod: ID.pod, version: '3', from: 'registry.example/kube-alive:3', to: 'registry.example/kube-alive:4' } });
     expect(kube.deployment('incver')!.spec.template.spec.containers).toEqual([
@@ -166,11 +169,12 @@ describe('incver', () => {
     expect(patch.contentType).toBe('application/strategic-merge-patch+json');
     expect(JSON.parse(patch.body)).toEqual({ spec: { template: { spec: { containers: [{ name: 'incver', image: 'registry.example/kube-alive:4' }] } } } });
     expect(patch.token).toBe('token-1');
+    expect(logged).toEqual([`incver ${ID.pod}: rolling incver from registry.example/kube-alive:3 to registry.example/kube-alive:4`]);
   });
 
   test('reads the token again for every request (the kubelet rotates it)', async () => {
     kube.putDeployment('roller', [{ name: 'app', image: 'app:1' }]);
-    const r = await start(incver(ID, { version: '1', kube: access, deployment: 'roller', container: 'app' }));
+    const r = await start(incver(ID, { version: '1', kube: access, deployment: 'roller', container: 'app', log: () => undefined }));
     expect((await call(`${r.url}/next`, 'POST')).status).toBe(200);
     fs.writeFileSync(access.tokenFile, 'token-2');
     kube.token = 'token-2';

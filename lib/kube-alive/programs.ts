@@ -44,12 +44,15 @@ export function getip(identity: Identity): Program {
 export interface HealthcheckOptions {
   /** What `/kill` does after answering. @default process.exit(1) */
   readonly kill?: () => void;
+  /** Where state changes are logged. @default console.log */
+  readonly log?: (line: string) => void;
 }
 
 /** Healthy until `/infect`; `/cure` heals it; `/kill` ends the process (the kubelet restarts it). */
 export function healthcheck(identity: Identity, options: HealthcheckOptions = {}): Program & { healthy(): boolean } {
   let healthy = true;
   const kill = options.kill ?? (() => process.exit(1));
+  const log = options.log ?? console.log;
   const answer = (res: Parameters<typeof sendJson>[0], extra: object = {}): void =>
     sendJson(res, 200, { program: 'healthcheck', pod: identity.pod, healthy, ...extra });
   return {
@@ -66,14 +69,14 @@ export function healthcheck(identity: Identity, options: HealthcheckOptions = {}
       if (!allowMethods(req, res, 'POST')) return;
       if (path === '/infect') {
         healthy = false;
-        console.log(`healthcheck ${identity.pod}: infected; /healthz now answers 500`);
+        log(`healthcheck ${identity.pod}: infected; /healthz now answers 500`);
         answer(res);
       } else if (path === '/cure') {
         healthy = true;
-        console.log(`healthcheck ${identity.pod}: cured`);
+        log(`healthcheck ${identity.pod}: cured`);
         answer(res);
       } else {
-        console.log(`healthcheck ${identity.pod}: killed on request`);
+        log(`healthcheck ${identity.pod}: killed on request`);
         res.on('finish', () => setImmediate(kill));
         answer(res, { killed: true });
       }
@@ -151,6 +154,8 @@ export interface IncverOptions {
   readonly deployment?: string;
   /** The container in it whose image rolls. @default incver */
   readonly container?: string;
+  /** Where rollouts are logged. @default console.log */
+  readonly log?: (line: string) => void;
 }
 
 interface DeploymentView {
@@ -184,7 +189,7 @@ export function incver(identity: Identity, options: IncverOptions): Program {
           headers: { 'content-type': 'application/strategic-merge-patch+json' },
           body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, image: next }] } } } }),
         });
-        console.log(`incver ${identity.pod}: rolling ${deployment} from ${image} to ${next}`);
+        (options.log ?? console.log)(`incver ${identity.pod}: rolling ${deployment} from ${image} to ${next}`);
         sendJson(res, 200, { program: 'incver', pod: identity.pod, version: options.version, from: image, to: next });
       } catch (err) {
         const status = err instanceof ImageError ? 409 : 502;
