@@ -3,7 +3,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { FakeKube, podFixture } from './fake-kube';
-import { EXPERIMENTS, frontend, upstreamsFromEnv } from './frontend';
+import { CONTENT_SECURITY_POLICY, EXPERIMENTS, frontend, upstreamsFromEnv } from './frontend';
 import { Running, serve } from './http';
 import { buildPage } from './page';
 import { getip, healthcheck } from './programs';
@@ -76,6 +76,8 @@ describe('the page', () => {
   test('serves index.html, the bundle, the styles and its configuration', async () => {
     const index = await fetch(`${front.url}/`);
     expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self';");
     expect(await index.text()).toContain('<script src="app.js"></script>');
     const js = await fetch(`${front.url}/app.js`);
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');

@@ -15,7 +15,7 @@ export const EXPERIMENTS = ['getip', 'healthcheck', 'cpuhog', 'incver'] as const
 export type Experiment = (typeof EXPERIMENTS)[number];
 
 export interface FrontendOptions {
-  /** The folder holding the built page: index.html, app.js, app.css (see page.ts). */
+  /** The folder holding the built page: index.html, app.js, app.css, favicon.svg (see page.ts). */
   readonly pageDir: string;
   /** Where each experiment's Service answers. */
   readonly upstreams: Readonly<Record<Experiment, URL>>;
@@ -42,7 +42,11 @@ const PAGE_FILES: Readonly<Record<string, { file: string; type: string }>> = {
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
 };
+
+/** The page loads only its own script and styles and talks only to this server. */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The query parameters of a pod list or watch that the page may send; anything else is refused. */
 const POD_QUERY = new Set(['labelSelector', 'watch', 'resourceVersion', 'resourceVersionMatch', 'allowWatchBookmarks', 'timeoutSeconds', 'limit', 'continue']);
@@ -154,7 +158,12 @@ export function frontend(options: FrontendOptions): Program {
       }
       const file = page.get(p);
       if (!file) return sendError(res, 404, `no ${p}`);
-      res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, {
+        'content-type': file.type,
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+      });
       res.end(req.method === 'HEAD' ? undefined : file.body);
     },
   };

@@ -23,6 +23,8 @@ let kube: FakeKube;
 let programs: Record<'getip' | 'healthcheck' | 'cpuhog' | 'incver' | 'frontend', ProgramProcess>;
 let context: BrowserContext;
 let page: Page;
+/** Console errors (CSP violations among them) and uncaught exceptions of the page. */
+const problems: string[] = [];
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -57,6 +59,8 @@ beforeAll(async () => {
     executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 },
   });
   page = context.pages()[0] ?? await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(`${frontend.url}/`);
 }, 60_000);
 
@@ -128,6 +132,10 @@ test('incver rolls its Deployment to the next version through the API', async ()
   kube.put(podFixture('incver-9a1b2-a', 'incver', { ip: '10.42.3.20', image: `${IMAGE}:4` }));
   await page.locator(`${card('incver')} li[data-pod="incver-9a1b2-a"] .meta`, { hasText: ' · tag 4 · ' }).waitFor({ timeout: 5000 });
   await shot('3-rolling');
+});
+
+test('the page ran without errors or content-security-policy violations', () => {
+  expect(problems).toEqual([]);
 });
 
 test('the frontend refuses /api/v1/secrets (and the API never sees it)', async () => {

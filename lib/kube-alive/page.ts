@@ -1,6 +1,6 @@
 /**
  * Builds the frontend's page with esbuild: web/app.ts (and what it imports) bundled into one
- * app.js, web/app.css and web/index.html copied next to it. No install script is involved: esbuild
+ * app.js; web/index.html, web/app.css and web/favicon.svg copied next to it. No install script is involved: esbuild
  * ships its binary as an optional dependency (@esbuild/<platform>).
  *
  *   npm run kube-alive:page [-- <outDir>]      (default lib/kube-alive/web/build)
@@ -25,7 +25,7 @@ export async function buildPage(outDir: string = DEFAULT_PAGE_DIR): Promise<stri
     legalComments: 'none',
     logLevel: 'silent',
   });
-  for (const file of ['index.html', 'app.css']) fs.copyFileSync(path.join(WEB_DIR, file), path.join(outDir, file));
+  for (const file of ['index.html', 'app.css', 'favicon.svg']) fs.copyFileSync(path.join(WEB_DIR, file), path.join(outDir, file));
   return outDir;
 }
 
