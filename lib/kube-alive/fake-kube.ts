@@ -57,6 +57,17 @@ export class FakeKube {
     return this.watchers.size;
   }
 
+  /** The resourceVersion of the latest change. */
+  get resourceVersion(): string {
+    return String(this.revision);
+  }
+
+  /** Ends every open watch, as the API server does when a watch times out. */
+  endWatches(): void {
+    for (const w of this.watchers) w.end();
+    this.watchers.clear();
+  }
+
   /** Adds (or replaces) a pod and tells every watcher. */
   put(pod: KubePod): void {
     const type = this.pods.has(pod.metadata.name) ? 'MODIFIED' : 'ADDED';

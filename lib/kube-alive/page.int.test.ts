@@ -99,6 +99,21 @@ test('a pod added by the watch appears without a reload', async () => {
   expect(lists).toHaveLength(1);
 });
 
+test('when the API ends the watch, the page resumes it from the last resourceVersion without listing again', async () => {
+  const watches = (): string[] => kube.seen.filter((s) => s.url.includes('watch=1')).map((s) => s.url);
+  const before = watches().length;
+  const latest = kube.resourceVersion;
+  kube.endWatches();
+  for (let i = 0; i < 100 && watches().length === before; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(watches()).toHaveLength(before + 1);
+  const resumed = new URL(watches()[before], 'http://x').searchParams.get('resourceVersion');
+  kube.put(podFixture('cpuhog-7f8c9-b', 'cpuhog', { ip: '10.42.2.8' }));
+  await page.locator(`${card('cpuhog')} li[data-pod="cpuhog-7f8c9-b"]`).waitFor({ timeout: 5000 });
+  // It resumed from the last event it had seen (the removal of getip-5c7f9-a), not from scratch.
+  expect(resumed).toBe(latest);
+  expect(kube.seen.filter((s) => s.url.startsWith('/api/v1/namespaces/kube-alive/pods') && !s.url.includes('watch='))).toHaveLength(1);
+});
+
 test('asking getip highlights the pod that answered', async () => {
   await page.locator(card('getip')).getByRole('button', { name: 'Ask once' }).click();
   await page.locator(`${card('getip')} li[data-pod="getip-5c7f9-b"].answered`).waitFor({ timeout: 5000 });

@@ -1,7 +1,7 @@
 /**
  * Builds the frontend's page with esbuild: web/app.ts (and what it imports) bundled into one
- * app.js; web/index.html, web/app.css and web/favicon.svg copied next to it. No install script is involved: esbuild
- * ships its binary as an optional dependency (@esbuild/<platform>).
+ * app.js; web/index.html, web/app.css and web/favicon.svg copied next to it. No install script is
+ * involved: esbuild ships its binary as an optional dependency (@esbuild/<platform>).
  *
  *   npm run kube-alive:page [-- <outDir>]      (default lib/kube-alive/web/build)
  */
