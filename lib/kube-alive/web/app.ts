@@ -72,10 +72,16 @@ function show(card: Card, text: string, error = false): void {
   card.last.classList.toggle('error', error);
 }
 
-function button(label: string, onClick: (b: HTMLButtonElement) => void, className = ''): HTMLButtonElement {
+/** A button; while the promise its handler returns is pending, it is disabled (no double rolls). */
+function button(label: string, onClick: (b: HTMLButtonElement) => void | Promise<void>, className = ''): HTMLButtonElement {
   const b = el('button', className, label);
   b.type = 'button';
-  b.addEventListener('click', () => onClick(b));
+  b.addEventListener('click', () => {
+    const pending = onClick(b);
+    if (!pending) return;
+    b.disabled = true;
+    void pending.finally(() => { b.disabled = false; });
+  });
   return b;
 }
 
