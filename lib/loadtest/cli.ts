@@ -84,16 +84,17 @@ async function main(): Promise<void> {
     process.exit(EXIT_USAGE);
   }
   const python = opts.python ?? locustPython();
-  const outDir = path.resolve(opts.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-loadtest-')));
   const stubsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-stubs-'));
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let result: LocalRunResult;
+  let result: LocalRunResult | undefined;
+  let failure: Error | undefined;
   try {
     await generateStubs(stubsDir, { python });
+    const outDir = path.resolve(opts.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-loadtest-')));
     process.stderr.write(`loadtest:local: ${path.relative(process.cwd(), locustfile)} -> ${opts.target}, `
       + `1 master + ${opts.workers} workers, ${opts.users} users, ${opts.runTime}s\n`);
     result = await runLocal({
@@ -102,10 +103,13 @@ async function main(): Promise<void> {
       onOutput: opts.verbose ? (name, chunk) => process.stderr.write(chunk.replace(/^(?=.)/gm, `[${name}] `)) : undefined,
     });
   } catch (err) {
-    process.stderr.write(`loadtest:local: ${(err as Error).message}\n`);
-    process.exit(EXIT_RUN_BROKEN);
+    failure = err as Error;
   } finally {
     fs.rmSync(stubsDir, { recursive: true, force: true });
+  }
+  if (!result) {
+    process.stderr.write(`loadtest:local: ${failure?.message}\n`);
+    process.exit(EXIT_RUN_BROKEN);
   }
   process.stdout.write(formatSummary(result));
   if (result.exitCode === null || result.timedOut) {
