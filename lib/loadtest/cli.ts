@@ -42,6 +42,7 @@ export function formatSummary(result: LocalRunResult): string {
     const entries = Object.entries(result.workerRequests);
     lines.push(`workers that reported: ${entries.length} (${entries.map(([id, n]) => `${id}: ${n}`).join(', ')})`);
   }
+  if (result.aborted) lines.push('the run was interrupted: the master stopped it and wrote its reports');
   if (result.timedOut) lines.push('the run did not end in time: every Locust process was killed');
   lines.push(`reports: ${result.statsCsv}, ${result.htmlReport} (logs: ${path.join(result.outDir, '*.log')})`);
   lines.push(`locust master exit code: ${result.exitCode ?? 'killed'}`);
