@@ -149,3 +149,17 @@ describe('runLocal refuses bad options before starting anything', () => {
     expect(fs.existsSync(WHOAMI_LOCUSTFILE)).toBe(true);
   });
 });
+
+test('runLocal with an interpreter that does not exist ends at once: no exit code, the error in the logs, no reports', async () => {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-no-python-'));
+  try {
+    const began = Date.now();
+    const result = await runLocal({ target: '127.0.0.1:1', outDir, stubsDir: outDir, python: '/nonexistent/python3', workers: 2 });
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(result).toMatchObject({ exitCode: null, timedOut: false, stats: [], failures: [], workerRequests: undefined, workerExitCodes: [null, null] });
+    expect(result.masterLog).toContain('master: spawn /nonexistent/python3 ENOENT');
+    expect(fs.readFileSync(path.join(outDir, 'worker-2.log'), 'utf8')).toContain('worker-2: spawn /nonexistent/python3 ENOENT');
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+});

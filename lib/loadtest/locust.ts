@@ -270,14 +270,18 @@ function startProcess(name: string, python: string, args: readonly string[], env
   child.stdout!.setEncoding('utf8').on('data', take);
   child.stderr!.setEncoding('utf8').on('data', take);
   const exited = new Promise<number | null>((resolve) => {
-    child.on('error', (err) => take(`${name}: ${err.message}\n`));
-    child.on('close', (code) => log.end(() => resolve(code)));
+    child.on('error', (err) => {
+      take(`${name}: ${err.message}\n`);
+      // Never started (no such interpreter): there will be no 'close'.
+      if (child.pid === undefined) log.end(() => resolve(null));
+    });
+    child.on('close', (code) => log.end(() => resolve(child.pid === undefined ? null : code)));
   });
   return { name, child, exited, output: () => text };
 }
 
 function running(p: Proc): boolean {
-  return p.child.exitCode === null && p.child.signalCode === null;
+  return p.child.pid !== undefined && p.child.exitCode === null && p.child.signalCode === null;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
@@ -362,10 +366,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const failuresText = readIfExists(`${csvPrefix}_failures.csv`);
   const masterLog = master.output();
   return {
-    exitCode: master.child.exitCode,
+    exitCode: await master.exited,
     timedOut,
     aborted,
-    workerExitCodes: workers.map((w) => w.child.exitCode),
+    workerExitCodes: await Promise.all(workers.map((w) => w.exited)),
     stats: statsText ? parseStatsCsv(statsText, statsCsv) : [],
     failures: failuresText ? parseFailuresCsv(failuresText, `${csvPrefix}_failures.csv`) : [],
     workerRequests: parseWorkerRequests(masterLog),
