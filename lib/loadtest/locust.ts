@@ -10,9 +10,9 @@
  */
 import { ChildProcess, execFile, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { closedPort } from '../grpc/processes';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const PROTO_DIR = path.join(REPO, 'protos');
@@ -177,18 +177,6 @@ export function parseWorkerRequests(masterLog: string): Record<string, number> |
   return parsed as Record<string, number>;
 }
 
-/** A free 127.0.0.1 port (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export interface LocalRunOptions {
   /** The gRPC target, `host:port` (Locust's --host). */
   readonly target: string;
@@ -326,7 +314,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunResult
   const csvPrefix = path.join(o.outDir, 'locust');
   const htmlReport = path.join(o.outDir, 'locust-report.html');
   const env = { ...process.env, [STUBS_ENV]: o.stubsDir, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
-  const masterPort = await freePort();
+  // A port nothing listens on right now; the master binds it at once.
+  const masterPort = await closedPort();
 
   const master = startProcess('master', python, [
     '-f', o.locustfile, '--master', '--headless', '--master-bind-host', '127.0.0.1', '--master-bind-port', String(masterPort),
