@@ -361,7 +361,7 @@ describe('MongoReplicaSet props validation', () => {
   const cases: [string, MongoReplicaSetProps, string][] = [
     ['0 members', { members: 0 }, 'test/mongo: members 0 is out of range: expected in range 1-7'],
     ['8 members', { members: 8 }, 'test/mongo: members 8 is out of range: expected in range 1-7'],
-    ['fractional members', { members: 2.5 }, 'test/mongo: members 2.5 is not an integer'],
+    ['fractional members', { members: 2.5 }, 'test/mongo: members 2.5 is not an integer: expected an integer in range 1-7'],
     ['a replica set name with a space', { replicaSetName: 'rs 0' }, 'test/mongo: replicaSetName "rs 0" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],
     ['a replica set name with a slash', { replicaSetName: 'rs/0' }, 'test/mongo: replicaSetName "rs/0" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],
     ['an empty replica set name', { replicaSetName: '' }, 'test/mongo: replicaSetName "" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],

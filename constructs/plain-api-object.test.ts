@@ -1,5 +1,6 @@
 import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
-import { FleetOf, GrpcService, ServiceType, PlainApiObject } from '.';
+import { FleetOf, GrpcService, ServiceType } from '.';
+import { PlainApiObject } from './plain-api-object';
 
 /** What cdk8s itself renders for an ApiObject (its resolver walk, sanitize, patches). */
 const cdk8sToJson = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
@@ -13,7 +14,7 @@ describe('PlainApiObject', () => {
     const chart = Testing.chart();
     new GrpcService(chart, 'a', { image: 'i:1' });
     new GrpcService(chart, 'b', {
-      image: 'i:1', replicas: 3, serviceType: ServiceType.HEADLESS, env: { A: '1' }, command: ['x'], args: ['y'],
+      image: 'i:1', replicas: 3, serviceType: ServiceType.HEADLESS, env: [{ name: 'A', value: '1' }], command: ['x'], args: ['y'],
       endpoints: { service: 'e.endpoints.p.cloud.goog' }, podAnnotations: { 'mega8s.io/config-hash': 'abc' },
       resources: { limits: { cpu: '2' } }, labels: { team: 'x' },
     });
@@ -62,5 +63,31 @@ describe('PlainApiObject', () => {
     const chart = new Chart(app, 'c');
     const svc = new GrpcService(chart, 'a', { image: 'i:1' });
     expect(svc.deployment.toJson().spec.template.spec.containers[0].image).toBe('mirror/i:1');
+  });
+
+  test('with CDK8S_DISABLE_SORT set, keys keep their written order, exactly as cdk8s keeps them', () => {
+    const saved = process.env.CDK8S_DISABLE_SORT;
+    process.env.CDK8S_DISABLE_SORT = '1';
+    try {
+      const chart = Testing.chart();
+      const svc = new GrpcService(chart, 'a', { image: 'i:1', autoscaling: { maxReplicas: 3 } });
+      svc.deployment.addJsonPatch(JsonPatch.add('/spec/paused', true));
+      for (const o of plainObjects(chart)) {
+        expect(JSON.stringify(o.toJson())).toBe(JSON.stringify(cdk8sToJson(o)));
+      }
+      expect(Object.keys(svc.deployment.toJson().spec)[0]).toBe('revisionHistoryLimit');
+    } finally {
+      if (saved === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = saved;
+    }
+  });
+
+  test('a failing JSON patch is reported as cdk8s reports it, with the construct path', () => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'a', { image: 'i:1' });
+    svc.service.addJsonPatch(JsonPatch.test('/spec/type', 'NodePort'));
+    const ours = (() => { try { svc.service.toJson(); } catch (e: any) { return e.message; } })();
+    const theirs = (() => { try { cdk8sToJson(svc.service); } catch (e: any) { return e.message; } })();
+    expect(ours).toContain("Failed serializing construct at path 'test/a/Service'");
+    expect(ours).toBe(theirs);
   });
 });
