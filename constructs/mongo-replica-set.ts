@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { ClientAccess } from './client-access';
 import { dataClaimTemplate, onePodAtATime } from './stateful';
 import { Construct } from 'constructs';
+import type { EnvVar } from './workload';
 import { configHashAnnotations } from './config-hash';
 import { downwardEnv } from './downward';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
@@ -553,7 +554,7 @@ export class MongoReplicaSet extends Construct {
     });
 
     const mongosh = (js: string): string[] => ['mongosh', '--quiet', '--norc', '--port', String(MONGO_PORT), '--eval', js];
-    const env: kplus.k8s.EnvVar[] = [
+    const env: EnvVar[] = [
       ...downwardEnv(['POD_NAME']),
       // mongosh keeps its history and logs under $HOME; the image's HOME is the data volume.
       { name: 'HOME', value: '/tmp' },
@@ -614,7 +615,7 @@ export class MongoReplicaSet extends Construct {
                 '--setParameter', `shutdownTimeoutMillisForSignaledShutdown=${shutdownTimeout * 1000}`,
               ],
               ports: [{ name: PORT_NAME, containerPort: MONGO_PORT, protocol: 'TCP' }],
-              env,
+              env: env as kplus.k8s.EnvVar[],
               // Ready when primary or secondary: a member still syncing or not yet in the set
               // must not count as available (the PDB relies on it).
               readinessProbe: {
@@ -674,7 +675,7 @@ export class MongoReplicaSet extends Construct {
    * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/?replicaSet=…&authSource=admin`
    * in `variable`. Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
    */
-  public clientEnv(variable: string = 'MONGODB_URI'): kplus.k8s.EnvVar[] {
+  public clientEnv(variable: string = 'MONGODB_URI'): EnvVar[] {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(variable)} is not a valid environment variable name`);
     return [
       { name: 'MONGODB_USERNAME', value: this.adminUsername },

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { ClientAccess } from './client-access';
 import { dataClaimTemplate, onePodAtATime } from './stateful';
 import { Construct } from 'constructs';
+import type { EnvVar } from './workload';
 import { configHashAnnotations } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { Resources, resolveResources } from './resources';
@@ -225,7 +226,7 @@ export class Postgres extends Construct {
     });
 
     // Literal values: the probe needs no shell. Exit 0 = accepting connections.
-    const env: kplus.k8s.EnvVar[] = [
+    const env: EnvVar[] = [
       { name: 'POSTGRES_USER', value: username },
       { name: 'POSTGRES_DB', value: database },
       { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: this.passwordSecretName, key } } },
@@ -254,7 +255,7 @@ export class Postgres extends Construct {
               name: 'postgres',
               image,
               ports: [{ name: PORT_NAME, containerPort: POSTGRES_PORT, protocol: 'TCP' }],
-              env,
+              env: env as kplus.k8s.EnvVar[],
               readinessProbe: { exec: { command: isReady }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 3 },
               livenessProbe: { exec: { command: isReady }, periodSeconds: 20, timeoutSeconds: 6, failureThreshold: 6 },
               // The first start runs initdb, and a restart after a crash replays WAL: the server
@@ -296,7 +297,7 @@ export class Postgres extends Construct {
   }
 
   /** Env vars with the connection details (libpq's names unless renamed); the password from the Secret. */
-  public clientEnv(names: PostgresClientEnvNames = {}): kplus.k8s.EnvVar[] {
+  public clientEnv(names: PostgresClientEnvNames = {}): EnvVar[] {
     const n = { host: 'PGHOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'PGPASSWORD', ...names };
     for (const v of Object.values(n)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(v)} is not a valid environment variable name`);
