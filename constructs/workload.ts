@@ -182,6 +182,8 @@ export interface WorkloadSpec {
     readonly fsGroup?: number;
     readonly terminationGraceSeconds: number;
     readonly minTerminationGraceSeconds?: number;
+    /** Why the grace period cannot be shorter (said when it is). */
+    readonly minTerminationGraceReason?: string;
     /** Default replicas; leave out for a DaemonSet (no replica count). */
     readonly replicas?: number;
   };
@@ -267,6 +269,10 @@ export abstract class Workload extends Construct {
       fsGroup: D.fsGroup,
     });
     const grace = props.terminationGraceSeconds ?? D.terminationGraceSeconds;
+    const minGrace = D.minTerminationGraceSeconds ?? 0;
+    if (D.minTerminationGraceReason && typeof grace === 'number' && Number.isInteger(grace) && grace >= 0 && grace < minGrace) {
+      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: ${D.minTerminationGraceReason}; expected at least ${minGrace}`);
+    }
     this.terminationGraceSeconds = checkInteger(this, 'terminationGraceSeconds', grace, D.minTerminationGraceSeconds ?? 0);
     this.scheduling = this.validateScheduling(props);
 
@@ -318,6 +324,18 @@ export abstract class Workload extends Construct {
   /** Renders an object of this workload (metadata name and labels filled in unless given). */
   protected object(id: string, body: { apiVersion: string; kind: string; metadata?: Record<string, unknown> } & Record<string, unknown>): ApiObject {
     return renderObject(this, id, { ...body, metadata: { name: this.name, labels: this.labels, ...body.metadata } } as any);
+  }
+
+  /**
+   * A PodDisruptionBudget (id `Pdb`) letting voluntary disruptions (a node drain) take one pod at
+   * a time.
+   */
+  protected onePodAtATime(): ApiObject {
+    return this.object('Pdb', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
+    });
   }
 
   /** Renders the HorizontalPodAutoscaler (id `Hpa`) of `target` when `autoscaling` is set. */
@@ -489,6 +507,23 @@ export abstract class Workload extends Construct {
     }
     return { minReplicas, maxReplicas, cpuUtilization, behavior: b };
   }
+}
+
+/**
+ * Plain JSON of a value built with cdk8s-plus-27's L1 helpers (`Quantity`, `IntOrString`):
+ * their wrappers become the number or string they hold, as cdk8s renders them.
+ */
+export function plainJson<T>(value: T): any {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(plainJson);
+  if ((value as any).constructor !== Object) {
+    const inner = (value as any).value;
+    if (typeof inner === 'string' || typeof inner === 'number') return inner;
+    return value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as object)) out[k] = plainJson(v);
+  return out;
 }
 
 function isPlainName(name: unknown): boolean {
