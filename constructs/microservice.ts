@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { CONFIG_HASH_ANNOTATION, configHashAnnotations } from './config-hash';
 import { Resources } from './resources';
 import { ServiceType, serviceTypeSpec } from './service-type';
-import { onePodAtATime } from './stateful';
 import { restrictedContainerSecurityContext } from './security';
 import { PropError, checkLabelValue, checkPort, show } from './validate';
 import { PROBE_TIMINGS, Workload, WorkloadProps } from './workload';
@@ -146,7 +145,6 @@ export class Microservice extends Workload {
       if (!(cm instanceof ApiObject) || cm.kind !== 'ConfigMap') throw new PropError(this, 'envFromConfigMaps', `envFromConfigMaps entry ${show(cm)} is not a ConfigMap object`);
     }
     this.addPort({ name: portName, port, protocol: 'TCP' });
-    const labels = this.labels;
 
     const hashAnnotations = configHashAnnotations({ configMaps, env });
     this.configHash = hashAnnotations[CONFIG_HASH_ANNOTATION];
@@ -200,7 +198,7 @@ export class Microservice extends Workload {
     });
 
     if (this.maxPods > 1) {
-      this.podDisruptionBudget = onePodAtATime(this, this.name, labels, this.selector);
+      this.podDisruptionBudget = this.onePodAtATime();
     }
     this.addAutoscaler(this.deployment);
   }
