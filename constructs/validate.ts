@@ -81,6 +81,9 @@ export function checkInteger(scope: IConstruct, prop: string, value: number, min
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new PropError(scope, prop, `${prop} ${show(value)} is not an integer: expected an integer ${range}`);
   }
+  if (!Number.isSafeInteger(value)) {
+    throw new PropError(scope, prop, `${prop} ${show(value)} is beyond the integers JavaScript holds exactly (2^53 - 1): expected an integer ${range}`);
+  }
   if (value < min || value > max) {
     throw new PropError(scope, prop, `${prop} ${show(value)} is out of range: expected ${range}`);
   }
