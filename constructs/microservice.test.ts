@@ -1,4 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, Lazy, Testing } from 'cdk8s';
+import { TolerationOperator } from './workload';
 import * as kplus from 'cdk8s-plus-27';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
@@ -159,5 +160,31 @@ describe('Microservice', () => {
 
   test('the defaults are the documented ones', () => {
     expect(MICROSERVICE_DEFAULTS).toMatchObject({ port: 8080, portName: 'http', replicas: 1, terminationGraceSeconds: 30 });
+  });
+
+  test('autoscaling: an HPA on the Deployment, no spec.replicas, a PDB once more than one pod may run', () => {
+    const { deployment, of } = build({ autoscaling: { minReplicas: 1, maxReplicas: 6, cpuUtilization: 60 } });
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    const [hpa] = of('HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'vessel' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 6]);
+    expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(60);
+    expect(of('PodDisruptionBudget')).toHaveLength(1);
+  });
+
+  test('scheduling and extra env in mega8s types', () => {
+    const { pod, container } = build({
+      nodeSelector: { pool: 'web' },
+      tolerations: [{ operator: TolerationOperator.EXISTS }],
+      env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+    });
+    expect(pod.nodeSelector).toEqual({ pool: 'web' });
+    expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(container.env).toEqual([{ name: 'A', value: '1' }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }]);
+  });
+
+  test('a cdk8s Lazy in env is a PropError naming the construct path', () => {
+    expect(errorOf(() => build({ env: [{ name: 'A', value: Lazy.any({ produce: () => 'x' }) as any }] })))
+      .toMatch(/^test\/vessel: env A=a Lazy object is not a string: expected a literal string value/);
   });
 });

@@ -1,5 +1,7 @@
 import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
-import { FleetOf, GrpcService, ServiceType } from '.';
+import {
+  FleetOf, GkeStorageClass, GrpcService, Microservice, MongoReplicaSet, NodeDrainer, Postgres, SecureNamespace, ServiceType,
+} from '.';
 import { PlainApiObject } from './plain-api-object';
 
 /** What cdk8s itself renders for an ApiObject (its resolver walk, sanitize, patches). */
@@ -89,5 +91,43 @@ describe('PlainApiObject', () => {
     const theirs = (() => { try { cdk8sToJson(svc.service); } catch (e: any) { return e.message; } })();
     expect(ours).toContain("Failed serializing construct at path 'test/a/Service'");
     expect(ours).toBe(theirs);
+  });
+
+  /** Every construct of the library, in the configurations that add objects (HPA, PDB, sidecar, ...). */
+  function everything(): Chart {
+    const chart = new Chart(new App(), 'all', { namespace: 'team', disableResourceNameHashes: true });
+    new SecureNamespace(chart, 'team');
+    new GkeStorageClass(chart, 'fast', { regional: true });
+    new GrpcService(chart, 'g', { image: 'i:1', autoscaling: { maxReplicas: 4, behavior: { scaleUpStabilizationSeconds: 30 } }, endpoints: { service: 'e.endpoints.p.cloud.goog' } });
+    new FleetOf(chart, 'f', { size: 2, member: (s, id) => new GrpcService(s, id, { image: 'i:1', replicas: 2 }) });
+    new Microservice(chart, 'm', { image: 'i:1', replicas: 2, env: [{ name: 'A', value: '1' }] });
+    const mongo = new MongoReplicaSet(chart, 'mongo', { storageClassName: 'fast', createStorageClass: false });
+    mongo.allowFrom({ app: 'x' }, 'other');
+    const pg = new Postgres(chart, 'pg');
+    pg.allowFrom({ app: 'y' });
+    new NodeDrainer(chart, 'drainer');
+    return chart;
+  }
+  const KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'HorizontalPodAutoscaler', 'Namespace',
+    'NetworkPolicy', 'PodDisruptionBudget', 'ResourceQuota', 'Service', 'ServiceAccount', 'StatefulSet', 'StorageClass'];
+
+  test.each([['sorted', undefined], ['CDK8S_DISABLE_SORT', '1']])('every kind mega8s emits renders as cdk8s renders it (%s), JSON patches included', (_mode, disableSort) => {
+    const saved = process.env.CDK8S_DISABLE_SORT;
+    if (disableSort) process.env.CDK8S_DISABLE_SORT = disableSort; else delete process.env.CDK8S_DISABLE_SORT;
+    try {
+      const objects = everything().node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+      expect([...new Set(objects.map((o) => o.kind))].sort()).toEqual(KINDS);
+      // One object model: everything mega8s makes is rendered the same way.
+      for (const o of objects) expect(o).toBeInstanceOf(PlainApiObject);
+      for (const o of objects) expect(JSON.stringify(o.toJson())).toBe(JSON.stringify(cdk8sToJson(o)));
+      for (const o of objects) {
+        o.addJsonPatch(JsonPatch.add('/metadata/annotations', { patched: 'yes' }), JsonPatch.add('/zzz', [1, { b: 2, a: 1 }]));
+        const json = o.toJson();
+        expect(json.metadata.annotations).toEqual({ patched: 'yes' });
+        expect(JSON.stringify(json)).toBe(JSON.stringify(cdk8sToJson(o)));
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = saved;
+    }
   });
 });
