@@ -198,6 +198,15 @@ describe('GrpcService', () => {
     expect(() => synth(props as any)).toThrow(message);
   });
 
+  test('a workload knows its ports and the clients declared with allowFrom, without changing its objects', () => {
+    const { svc, objects } = synth({ endpoints: { service: 'api.endpoints.p.cloud.goog' } });
+    expect(svc.ports).toEqual([{ name: 'grpc', port: 10000, protocol: 'TCP' }, { name: 'esp', port: 9000, protocol: 'TCP' }]);
+    svc.allowFrom({ app: 'client' }, 'other');
+    expect(svc.clients).toEqual([{ podSelector: { app: 'client' }, namespace: 'other' }]);
+    expect(() => svc.allowFrom({})).toThrow('test/whoami: allowFrom {} is an empty pod selector');
+    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+  });
+
   test('snapshot: three replicas behind a LoadBalancer with the Endpoints sidecar', () => {
     const { objects } = synth({ replicas: 3, serviceType: ServiceType.LOAD_BALANCER, endpoints: { service: 'api.endpoints.p.cloud.goog' } });
     expect(toYamlDocuments(objects)).toMatchSnapshot();

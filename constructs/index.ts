@@ -7,7 +7,7 @@ export { PropError } from './validate';
 
 // The workload base and its shared types.
 export {
-  Workload, WorkloadProps, WorkloadPort, EnvVar, EnvVarSource, Toleration, TolerationOperator, TaintEffect,
+  Workload, WorkloadProps, WorkloadPort, WorkloadClient, EnvVar, EnvVarSource, Toleration, TolerationOperator, TaintEffect,
   NodeAffinity, NodeRequirement, NodeSelectorOperator, PreferredNode, Autoscaling, AutoscalingBehavior,
 } from './workload';
 export { Resources, ResourceAmounts } from './resources';

@@ -644,6 +644,7 @@ export class MongoReplicaSet extends Workload {
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
     this.access.allow(podSelector, namespace);
+    super.allowFrom(podSelector, namespace);
   }
 
   /**

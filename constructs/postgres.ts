@@ -273,6 +273,7 @@ export class Postgres extends Workload {
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
     this.access.allow(podSelector, namespace);
+    super.allowFrom(podSelector, namespace);
   }
 
   /** Env vars with the connection details (libpq's names unless renamed); the password from the Secret. */

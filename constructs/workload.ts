@@ -202,6 +202,13 @@ export interface WorkloadPort {
   readonly protocol: 'TCP' | 'UDP';
 }
 
+/** A client allowed to reach a workload: the labels of its pods, in a namespace. */
+export interface WorkloadClient {
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** @default the workload's own namespace */
+  readonly namespace?: string;
+}
+
 /** Standard probe timings of a server (readiness quick to react, liveness slow to kill). */
 export const PROBE_TIMINGS = {
   readiness: { initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
@@ -231,6 +238,11 @@ export abstract class Workload extends Construct {
   public autoscaler?: ApiObject;
   /** The ports the pods listen on. */
   public readonly ports: WorkloadPort[] = [];
+  /**
+   * The clients declared with `allowFrom`, in order. Databases admit exactly these through their
+   * NetworkPolicy; for the other workloads the list is recorded for a namespace's network policies.
+   */
+  public readonly clients: WorkloadClient[] = [];
 
   protected readonly identity: AppIdentity;
   /** The validated `env`, in order. */
@@ -289,6 +301,20 @@ export abstract class Workload extends Construct {
       const [min, max] = spec.replicaRange ?? [0, Number.MAX_SAFE_INTEGER];
       this.replicas = checkInteger(this, 'replicas', props.replicas ?? D.replicas, min, max);
     }
+  }
+
+  /**
+   * Declares that the pods matching `podSelector` (in `namespace`, or the workload's own) may
+   * reach this workload's ports. An empty selector is refused: it would admit every pod.
+   */
+  public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
+    const prop = 'allowFrom';
+    if (!podSelector || typeof podSelector !== 'object' || Array.isArray(podSelector) || Object.keys(podSelector).length === 0) {
+      throw new PropError(this, prop, `${prop} ${show(podSelector)} is an empty pod selector: it would admit every pod; expected the labels of the client pods`);
+    }
+    checkLabels(this, prop, podSelector);
+    if (namespace !== undefined) checkDns1123Label(this, `${prop}.namespace`, namespace);
+    this.clients.push({ podSelector: { ...podSelector }, ...(namespace !== undefined ? { namespace } : {}) });
   }
 
   /** The most pods the workload may run (replicas, or the autoscaler's maximum). */
