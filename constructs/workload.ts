@@ -503,7 +503,7 @@ export abstract class Workload extends Construct {
     }
     if (t.tolerationSeconds !== undefined) {
       checkInteger(this, 'tolerations', t.tolerationSeconds, 0);
-      if (t.effect !== TaintEffect.NO_EXECUTE) throw new PropError(this, 'tolerations', `tolerations tolerationSeconds ${show(t.tolerationSeconds)} needs effect NoExecute`);
+      if (t.effect !== TaintEffect.NO_EXECUTE) throw new PropError(this, 'tolerations', `tolerations tolerationSeconds ${show(t.tolerationSeconds)} needs effect NoExecute: expected effect NoExecute, or no tolerationSeconds`);
     }
     return {
       ...(t.key !== undefined ? { key: t.key } : {}),
