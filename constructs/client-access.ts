@@ -1,7 +1,7 @@
-import { Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PropError, checkDns1123Label, show } from './validate';
+import { PropError, checkDns1123Label, checkLabels, show } from './validate';
+import { renderObject } from './workload';
 
 export interface ClientAccessOptions {
   /** Name of the NetworkPolicy. */
@@ -24,13 +24,15 @@ export interface ClientAccessOptions {
  * `NetworkPolicy` under the owner.
  */
 export class ClientAccess {
-  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
-  private readonly clients: kplus.k8s.NetworkPolicyPeer[] = [];
+  public readonly networkPolicy: ApiObject;
+  private readonly clients: Record<string, unknown>[] = [];
 
   constructor(private readonly owner: Construct, private readonly options: ClientAccessOptions) {
-    const port: kplus.k8s.NetworkPolicyPort = { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(options.port) };
+    const port = { protocol: 'TCP', port: options.port };
     const selector = { matchLabels: { ...options.selector } };
-    this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(owner, 'NetworkPolicy', {
+    this.networkPolicy = renderObject(owner, 'NetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
       metadata: { name: options.name, labels: options.labels },
       spec: {
         podSelector: selector,
@@ -51,9 +53,10 @@ export class ClientAccess {
    * An empty selector is refused: it would admit every pod. Errors name the owner's path and `prop`.
    */
   public allow(podSelector: Record<string, string>, namespace?: string, prop = 'allowFrom'): void {
-    if (!podSelector || typeof podSelector !== 'object' || Object.keys(podSelector).length === 0) {
+    if (!podSelector || typeof podSelector !== 'object' || Array.isArray(podSelector) || Object.keys(podSelector).length === 0) {
       throw new PropError(this.owner, prop, `${prop} ${show(podSelector)} is an empty pod selector: it would admit every pod; expected the labels of the client pods`);
     }
+    checkLabels(this.owner, prop, podSelector);
     if (namespace !== undefined) checkDns1123Label(this.owner, `${prop}.namespace`, namespace);
     this.clients.push({
       podSelector: { matchLabels: { ...podSelector } },

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { PropError, show } from './validate';
+import type { EnvVar } from './workload';
 
 /**
  * Rolling a workload when — and only when — the configuration it consumes changes.
@@ -21,7 +21,7 @@ import { PropError, show } from './validate';
  */
 export const CONFIG_HASH_ANNOTATION = 'mega8s.io/config-hash';
 
-/** Any ConfigMap object: a `kplus.k8s.KubeConfigMap`, or another ApiObject of kind ConfigMap. */
+/** Any ApiObject of kind ConfigMap. */
 export type ConfigMapObject = ApiObject;
 
 /** What a workload's configuration is made of. */
@@ -35,7 +35,7 @@ export interface ConfigHashSources {
    * Environment variables, in order, or a name -> value map (hashed sorted by name).
    * @default none (`addConfigHash` reads the pod template's containers)
    */
-  readonly env?: readonly kplus.k8s.EnvVar[] | Readonly<Record<string, string>>;
+  readonly env?: readonly EnvVar[] | Readonly<Record<string, string>>;
   /**
    * Any other configuration, as JSON-shaped data.
    * @default none

@@ -1,6 +1,9 @@
 import { Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { PodSecurityLevel, SecureNamespace, clusterScoped, isQualifiedKey, isQuantity, versionOfImage, isDns1123Label } from '.';
+import { PodSecurityLevel, SecureNamespace } from '.';
+import { versionOfImage } from './labels';
+import { clusterScoped } from './scope';
+import { isDns1123Label, isQualifiedKey, isQuantity, quantityValue } from './validate';
 
 describe('construct conventions', () => {
   test('versionOfImage takes a tag that fits a label value, and nothing else', () => {
@@ -17,6 +20,15 @@ describe('construct conventions', () => {
     expect(isDns1123Label('service-000')).toBe(true);
     expect(isDns1123Label('-x')).toBe(false);
     expect(isDns1123Label('a'.repeat(64))).toBe(false);
+  });
+
+  test('quantity values compare across suffixes (request <= limit checks)', () => {
+    expect(quantityValue('250m')).toBe(0.25);
+    expect(quantityValue('1Gi')).toBe(2 ** 30);
+    expect(quantityValue('1G')).toBe(1e9);
+    expect(quantityValue('2e3')).toBe(2000);
+    expect(quantityValue('1024Mi')).toBe(quantityValue('1Gi'));
+    expect(quantityValue('lots')).toBeNaN();
   });
 
   test('qualified keys: an optional DNS-1123 prefix, then a name of at most 63 characters', () => {

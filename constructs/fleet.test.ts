@@ -77,4 +77,12 @@ describe('FleetOf', () => {
     expect(() => new FleetOf(Testing.chart(), 'x'.repeat(60), { size: 2, member: grpc }))
       .toThrow(/prefix "x{60}-001" is not a valid DNS-1123 label/);
   });
+
+  test('a factory that returns nothing, or makes its member elsewhere, is a PropError naming the member', () => {
+    expect(() => new FleetOf(Testing.chart(), 'service', { size: 2, member: (() => undefined) as any }))
+      .toThrow('test/service: member factory returned undefined for service-000: expected the construct it made');
+    const chart = Testing.chart();
+    expect(() => new FleetOf(chart, 'service', { size: 1, member: (_s, id) => new Construct(chart, id) }))
+      .toThrow('test/service: member factory made service-000 under test: expected it under the fleet');
+  });
 });

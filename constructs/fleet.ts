@@ -70,7 +70,14 @@ export class FleetOf<T extends IConstruct> extends Construct {
     const labels = Object.entries(checkLabels(this, 'labels', props.labels) ?? {});
     const members: T[] = new Array(this.size);
     for (let i = 0; i < this.size; i++) {
-      const member = props.member(this, FleetOf.memberName(this.prefix, i, this.size), i);
+      const memberId = FleetOf.memberName(this.prefix, i, this.size);
+      const member = props.member(this, memberId, i);
+      if (member === null || typeof member !== 'object' || typeof (member as IConstruct).node?.path !== 'string') {
+        throw new PropError(this, 'member', `member factory returned ${show(member)} for ${memberId}: expected the construct it made`);
+      }
+      if (member.node.scope !== this) {
+        throw new PropError(this, 'member', `member factory made ${memberId} under ${member.node.scope?.node.path ?? 'no scope'}: expected it under the fleet (the scope it was given)`);
+      }
       if (labels.length) {
         for (const c of member.node.findAll()) {
           if (c instanceof ApiObject) for (const [k, v] of labels) c.metadata.addLabel(k, v);

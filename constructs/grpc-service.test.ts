@@ -37,8 +37,8 @@ describe('GrpcService', () => {
       .toEqual({ port: 10000, service: 'whoami.v1.WhoAmI' });
   });
 
-  test('the downward API fills POD_NAME, POD_NAMESPACE, POD_IP and NODE_NAME; extra env follows, sorted', () => {
-    const env = synth({ env: { ZED: '1', ALPHA: 'a' } }).deployment.spec.template.spec.containers[0].env;
+  test('the downward API fills POD_NAME, POD_NAMESPACE, POD_IP and NODE_NAME; extra env follows, in the order given', () => {
+    const env = synth({ env: [{ name: 'ALPHA', value: 'a' }, { name: 'ZED', value: '1' }] }).deployment.spec.template.spec.containers[0].env;
     expect(env).toEqual([
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -154,13 +154,57 @@ describe('GrpcService', () => {
       [{ resources: { requests: { memory: 'lots' } } }, 'test/whoami: resources.requests.memory "lots" is not a kubernetes quantity'],
       [{ labels: { 'bad key!': 'x' } }, 'test/whoami: labels key "bad key!" is not a valid label key'],
       [{ labels: { team: 'not ok' } }, 'test/whoami: labels team="not ok" is not a valid label value'],
-      [{ env: { POD_NAME: 'x' } }, 'test/whoami: env "POD_NAME" is set from the downward API and cannot be overridden'],
+      [{ env: [{ name: 'POD_NAME', value: 'x' }] }, 'test/whoami: env "POD_NAME" is set by the construct itself and cannot be overridden'],
+      [{ env: { POD_NAME: 'x' } as any }, 'test/whoami: env {"POD_NAME":"x"} is not a list'],
     ])('%j', (props, message) => {
       let error: unknown;
       try { synth(props as any); } catch (e) { error = e; }
       expect(error).toBeInstanceOf(PropError);
       expect((error as Error).message).toContain(message);
     });
+  });
+
+  test('autoscaling renders an autoscaling/v2 HPA on CPU and leaves spec.replicas out of the Deployment', () => {
+    const { objects, deployment, pdbs, svc } = synth({ autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70, behavior: { scaleDownStabilizationSeconds: 120 } } });
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.metadata.name).toBe('whoami');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'whoami' });
+    expect(hpa.spec.minReplicas).toBe(2);
+    expect(hpa.spec.maxReplicas).toBe(10);
+    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    expect(hpa.spec.behavior).toEqual({ scaleDown: { stabilizationWindowSeconds: 120 } });
+    expect(pdbs).toHaveLength(1);
+    expect(svc.replicas).toBeUndefined();
+    expect(svc.autoscaler).toBeDefined();
+  });
+
+  test('autoscaling defaults: minReplicas 1, 80% CPU; without it there is no HPA and the output is unchanged', () => {
+    const hpa = synth({ autoscaling: { maxReplicas: 3 } }).objects.find((o) => o.kind === 'HorizontalPodAutoscaler');
+    expect(hpa.spec.minReplicas).toBe(1);
+    expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(80);
+    expect(hpa.spec).not.toHaveProperty('behavior');
+    expect(synth().objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+  });
+
+  test.each([
+    [{ replicas: 3, autoscaling: { maxReplicas: 5 } }, 'test/whoami: replicas 3 conflicts with autoscaling'],
+    [{ autoscaling: { minReplicas: 4, maxReplicas: 2 } }, 'test/whoami: autoscaling.maxReplicas 2 is below autoscaling.minReplicas 4'],
+    [{ autoscaling: { maxReplicas: NaN } }, 'test/whoami: autoscaling.maxReplicas NaN is not an integer'],
+    [{ autoscaling: { maxReplicas: 3, cpuUtilization: 0 } }, 'test/whoami: autoscaling.cpuUtilization 0 is out of range'],
+    [{ autoscaling: { maxReplicas: 3 }, resources: { requests: { cpu: '0' } } }, 'test/whoami: autoscaling needs a CPU request'],
+  ])('bad autoscaling %j', (props, message) => {
+    expect(() => synth(props as any)).toThrow(message);
+  });
+
+  test('a workload knows its ports and the clients declared with allowFrom, without changing its objects', () => {
+    const { svc, objects } = synth({ endpoints: { service: 'api.endpoints.p.cloud.goog' } });
+    expect(svc.ports).toEqual([{ name: 'grpc', port: 10000, protocol: 'TCP' }, { name: 'esp', port: 9000, protocol: 'TCP' }]);
+    svc.allowFrom({ app: 'client' }, 'other');
+    expect(svc.clients).toEqual([{ podSelector: { app: 'client' }, namespace: 'other' }]);
+    expect(() => svc.allowFrom({})).toThrow('test/whoami: allowFrom {} is an empty pod selector');
+    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
   });
 
   test('snapshot: three replicas behind a LoadBalancer with the Endpoints sidecar', () => {

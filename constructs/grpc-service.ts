@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -6,12 +7,11 @@ import type { IProbe } from 'kubernetes-models/v1/Probe';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { DOWNWARD_ENV, downwardEnv } from './downward';
-import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
-import { PlainApiObject } from './plain-api-object';
-import { Resources, mergeResources } from './resources';
+import { Resources } from './resources';
 import { ServiceType, serviceTypeSpec } from './service-type';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
-import { PropError, checkDns1123Label, checkInteger, checkLabels, checkNonEmpty, checkPort, show } from './validate';
+import { restrictedContainerSecurityContext } from './security';
+import { PropError, checkDns1123Subdomain, checkImage, checkNonEmpty, checkPort, show } from './validate';
+import { PROBE_TIMINGS, Workload, WorkloadProps } from './workload';
 
 /** Cloud Endpoints (ESPv2) sidecar in front of the gRPC server. */
 export interface EndpointsProps {
@@ -34,24 +34,14 @@ export interface EndpointsProps {
   readonly resources?: Resources;
 }
 
-export interface GrpcServiceProps {
+export interface GrpcServiceProps extends WorkloadProps {
   /** Container image of the gRPC server. */
   readonly image: string;
-  /**
-   * Name of the Deployment, Service and PodDisruptionBudget, and the `app.kubernetes.io/instance` label.
-   * @default the construct id
-   */
-  readonly name?: string;
   /**
    * The `app.kubernetes.io/name` label: what the server is.
    * @default the name
    */
   readonly appName?: string;
-  /**
-   * `app.kubernetes.io/part-of` label.
-   * @default none
-   */
-  readonly partOf?: string;
   /**
    * Port the gRPC server listens on (container port `grpc`).
    * @default 10000
@@ -63,36 +53,10 @@ export interface GrpcServiceProps {
    */
   readonly servicePort?: number;
   /**
-   * Number of pods.
-   * @default 1
-   */
-  readonly replicas?: number;
-  /**
    * How the Service is exposed.
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
-  /**
-   * Extra labels on every object and on the pods (never in selectors).
-   * @default none
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Extra annotations on the pod template (a change rolls the pods).
-   * @default none
-   */
-  readonly podAnnotations?: Record<string, string>;
-  /**
-   * Extra environment variables of the server container, in addition to the downward-API
-   * `POD_NAME`, `POD_NAMESPACE`, `POD_IP` and `NODE_NAME`.
-   * @default none
-   */
-  readonly env?: Record<string, string>;
-  /**
-   * Server container resources; fields left out keep their defaults.
-   * @default requests cpu 50m, memory 64Mi; limits memory 128Mi
-   */
-  readonly resources?: Resources;
   /**
    * Container entrypoint.
    * @default the image's
@@ -108,16 +72,6 @@ export interface GrpcServiceProps {
    * @default '' (the server as a whole)
    */
   readonly healthService?: string;
-  /**
-   * Seconds a pod gets between SIGTERM and SIGKILL.
-   * @default 30
-   */
-  readonly terminationGraceSeconds?: number;
-  /**
-   * User id the containers run as (the image's user must not need to be root).
-   * @default 65532
-   */
-  readonly runAsUser?: number;
   /**
    * Puts the Cloud Endpoints ESPv2 sidecar in front of the server; the Service then targets it.
    * @default no sidecar
@@ -150,68 +104,70 @@ const ESP_PORT_NAME = 'esp';
  *
  * Contract ids (renaming one renames a resource): `Deployment`, `Service`, `Pdb`.
  */
-export class GrpcService extends Construct {
-  /** Name of the Deployment, the Service and the PDB. */
-  public readonly name: string;
+export class GrpcService extends Workload {
   /** The port the Service exposes. */
   public readonly servicePort: number;
-  /** The immutable labels selecting this service's pods. */
-  public readonly selector: Record<string, string>;
-  public readonly deployment: PlainApiObject;
-  public readonly service: PlainApiObject;
-  /** Present when replicas > 1. */
-  public readonly podDisruptionBudget?: PlainApiObject;
+  public readonly deployment: ApiObject;
+  public readonly service: ApiObject;
+  /** Present when more than one pod may run (replicas, or the autoscaler's maximum, above 1). */
+  public readonly podDisruptionBudget?: ApiObject;
 
   constructor(scope: Construct, id: string, props: GrpcServiceProps) {
-    super(scope, id);
-    const name = this.name = checkDns1123Label(this, 'name', props.name ?? id);
-    checkNonEmpty(this, 'image', props.image);
-    if (/\s/.test(props.image)) throw new PropError(this, 'image', `image ${show(props.image)} contains white space`);
+    super(scope, id, props, {
+      appName: props.appName ?? props.name ?? id,
+      component: 'grpc-server',
+      image: props.image,
+      defaults: {
+        resources: GRPC_SERVICE_DEFAULTS.resources,
+        terminationGraceSeconds: GRPC_SERVICE_DEFAULTS.terminationGraceSeconds,
+        replicas: GRPC_SERVICE_DEFAULTS.replicas,
+      },
+      autoscaling: true,
+      reservedEnv: DOWNWARD_ENV,
+    });
+    const name = this.name;
     const port = checkPort(this, 'port', props.port ?? GRPC_SERVICE_DEFAULTS.port);
-    const replicas = checkInteger(this, 'replicas', props.replicas ?? GRPC_SERVICE_DEFAULTS.replicas, 0);
-    const grace = checkInteger(this, 'terminationGraceSeconds', props.terminationGraceSeconds ?? GRPC_SERVICE_DEFAULTS.terminationGraceSeconds, 0);
     const exposure = serviceTypeSpec(this, 'serviceType', props.serviceType ?? ServiceType.CLUSTER_IP);
-    const appName = checkDns1123Label(this, 'appName', props.appName ?? name);
-    for (const key of Object.keys(props.env ?? {})) {
-      if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(key)) throw new PropError(this, 'env', `env name ${show(key)} is not a valid environment variable name`);
-      if ((DOWNWARD_ENV as readonly string[]).includes(key)) throw new PropError(this, 'env', `env ${show(key)} is set from the downward API and cannot be overridden`);
+    if (props.healthService !== undefined && typeof props.healthService !== 'string') {
+      throw new PropError(this, 'healthService', `healthService ${show(props.healthService)} is not a string: expected a grpc.health.v1 service name`);
     }
+    const command = checkStrings(this, 'command', props.command);
+    const args = checkStrings(this, 'args', props.args);
 
     const endpoints = props.endpoints;
     let espPort: number | undefined;
+    let espResources;
     if (endpoints) {
       checkNonEmpty(this, 'endpoints.service', endpoints.service);
+      checkDns1123Subdomain(this, 'endpoints.service', endpoints.service);
+      if (endpoints.image !== undefined) checkImage(this, 'endpoints.image', endpoints.image);
       espPort = checkPort(this, 'endpoints.listenerPort', endpoints.listenerPort ?? GRPC_SERVICE_DEFAULTS.endpointsListenerPort);
       if (espPort === port) throw new PropError(this, 'endpoints.listenerPort', `endpoints.listenerPort ${espPort} is the server's own port: expected a different port`);
+      espResources = this.validateResources('endpoints.resources', endpoints.resources, GRPC_SERVICE_DEFAULTS.endpointsResources);
     }
     this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? port);
-
-    const identity: AppIdentity = {
-      name: appName, instance: name, component: 'grpc-server', partOf: props.partOf, version: versionOfImage(props.image),
-    };
-    const labels = recommendedLabels(identity, checkLabels(this, 'labels', props.labels));
-    this.selector = selectorLabels(identity);
+    this.addPort({ name: PORT_NAME, port, protocol: 'TCP' });
+    if (espPort !== undefined) this.addPort({ name: ESP_PORT_NAME, port: espPort, protocol: 'TCP' });
+    const labels = this.labels;
 
     const probe = (kind: 'readiness' | 'liveness'): IProbe => ({
       grpc: { port, ...(props.healthService ? { service: props.healthService } : {}) },
-      ...(kind === 'readiness'
-        ? { initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 }
-        : { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }),
+      ...PROBE_TIMINGS[kind],
     });
 
     const containers: IContainer[] = [{
       name: 'server',
       image: props.image,
-      ...(props.command ? { command: [...props.command] } : {}),
-      ...(props.args ? { args: [...props.args] } : {}),
+      ...(command ? { command } : {}),
+      ...(args ? { args } : {}),
       ports: [{ name: PORT_NAME, containerPort: port, protocol: 'TCP' }],
       env: [
         ...downwardEnv(DOWNWARD_ENV),
-        ...Object.keys(props.env ?? {}).sort().map((k) => ({ name: k, value: props.env![k] })),
+        ...this.env,
       ],
       readinessProbe: probe('readiness'),
       livenessProbe: probe('liveness'),
-      resources: mergeResources(this, 'resources', props.resources, GRPC_SERVICE_DEFAULTS.resources),
+      resources: this.resources,
       securityContext: restrictedContainerSecurityContext(),
     }];
     const volumes: IVolume[] = [];
@@ -231,7 +187,7 @@ export class GrpcService extends Construct {
         // ESPv2 answers HTTP health checks on its listener; the kubelet's gRPC probes above still dial
         // the server directly on the pod IP, so the sidecar does not hide an unhealthy backend.
         readinessProbe: { tcpSocket: { port: espPort }, periodSeconds: 5 },
-        resources: mergeResources(this, 'endpoints.resources', endpoints.resources, GRPC_SERVICE_DEFAULTS.endpointsResources),
+        resources: espResources,
         securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [{ name: 'esp-tmp', mountPath: '/tmp' }],
       });
@@ -242,24 +198,14 @@ export class GrpcService extends Construct {
       kind: 'Deployment',
       metadata: { name, labels },
       spec: {
-        replicas,
+        ...(this.replicas !== undefined ? { replicas: this.replicas } : {}),
         revisionHistoryLimit: 3,
         selector: { matchLabels: this.selector },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
-        template: {
-          metadata: { labels, ...(props.podAnnotations ? { annotations: { ...props.podAnnotations } } : {}) },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: grace,
-            securityContext: restrictedPodSecurityContext({ runAsUser: props.runAsUser }),
-            containers,
-            ...(volumes.length ? { volumes } : {}),
-          },
-        },
+        template: this.podTemplate({ containers, ...(volumes.length ? { volumes } : {}) }) as any,
       },
     };
-    this.deployment = new PlainApiObject(this, 'Deployment', deployment);
+    this.deployment = this.object('Deployment', deployment as any);
 
     const service: IService = {
       apiVersion: 'v1',
@@ -278,16 +224,26 @@ export class GrpcService extends Construct {
         }],
       },
     };
-    this.service = new PlainApiObject(this, 'Service', service);
+    this.service = this.object('Service', service as any);
 
-    if (replicas > 1) {
+    if (this.maxPods > 1) {
       const pdb: IPodDisruptionBudget = {
         apiVersion: 'policy/v1',
         kind: 'PodDisruptionBudget',
         metadata: { name, labels },
         spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } },
       };
-      this.podDisruptionBudget = new PlainApiObject(this, 'Pdb', pdb);
+      this.podDisruptionBudget = this.object('Pdb', pdb as any);
     }
+    this.addAutoscaler(this.deployment);
   }
+}
+
+/** Validates an optional list of strings (command, args); returns a copy. */
+function checkStrings(scope: Construct, prop: string, value: string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new PropError(scope, prop, `${prop} ${show(value)} is not a list of strings`);
+  }
+  return [...value];
 }

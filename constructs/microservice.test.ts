@@ -1,4 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, Lazy, Testing } from 'cdk8s';
+import { TolerationOperator } from './workload';
 import * as kplus from 'cdk8s-plus-27';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
@@ -146,8 +147,8 @@ describe('Microservice', () => {
     ['an empty image', { image: '' }, 'test/vessel: image "" is empty: expected a non-empty string'],
     ['negative replicas', { replicas: -1 }, 'test/vessel: replicas -1 is out of range: expected at least 0'],
     ['an unknown service type', { serviceType: 'ExternalName' as ServiceType }, 'test/vessel: serviceType "ExternalName" is not one of ClusterIP, LoadBalancer, NodePort, Headless'],
-    ['a bad env name', { env: [{ name: 'DB HOST', value: 'x' }] }, 'test/vessel: env name "DB HOST" is not a valid environment variable name'],
-    ['an env var set twice', { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'test/vessel: env "A" is set twice'],
+    ['a bad env name', { env: [{ name: 'DB HOST', value: 'x' }] }, 'test/vessel: env name "DB HOST" is not a valid environment variable name (letters, digits, \'_\', \'-\' and \'.\', not starting with a digit)'],
+    ['an env var set twice', { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'test/vessel: env "A" is set twice: expected each name once'],
     ['a relative health path', { httpHealthPath: 'healthz' }, 'test/vessel: httpHealthPath "healthz" is not an absolute URL path (starting with \'/\', no spaces)'],
     ['a writable root', { writablePaths: ['/'] }, 'test/vessel: writablePaths entry "/" is not an absolute path below /'],
     ['a writable path twice', { writablePaths: ['/tmp', '/tmp'] }, 'test/vessel: writablePaths ["/tmp","/tmp"] lists a path twice'],
@@ -159,5 +160,31 @@ describe('Microservice', () => {
 
   test('the defaults are the documented ones', () => {
     expect(MICROSERVICE_DEFAULTS).toMatchObject({ port: 8080, portName: 'http', replicas: 1, terminationGraceSeconds: 30 });
+  });
+
+  test('autoscaling: an HPA on the Deployment, no spec.replicas, a PDB once more than one pod may run', () => {
+    const { deployment, of } = build({ autoscaling: { minReplicas: 1, maxReplicas: 6, cpuUtilization: 60 } });
+    expect(deployment.spec).not.toHaveProperty('replicas');
+    const [hpa] = of('HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'vessel' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([1, 6]);
+    expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(60);
+    expect(of('PodDisruptionBudget')).toHaveLength(1);
+  });
+
+  test('scheduling and extra env in mega8s types', () => {
+    const { pod, container } = build({
+      nodeSelector: { pool: 'web' },
+      tolerations: [{ operator: TolerationOperator.EXISTS }],
+      env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+    });
+    expect(pod.nodeSelector).toEqual({ pool: 'web' });
+    expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
+    expect(container.env).toEqual([{ name: 'A', value: '1' }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }]);
+  });
+
+  test('a cdk8s Lazy in env is a PropError naming the construct path', () => {
+    expect(errorOf(() => build({ env: [{ name: 'A', value: Lazy.any({ produce: () => 'x' }) as any }] })))
+      .toMatch(/^test\/vessel: env A=a Lazy object is not a string: expected a literal string value/);
   });
 });

@@ -1,21 +1,15 @@
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CONFIG_HASH_ANNOTATION, configHashAnnotations } from './config-hash';
-import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
-import { Resources, resolveResources } from './resources';
+import { Resources } from './resources';
 import { ServiceType, serviceTypeSpec } from './service-type';
-import { onePodAtATime } from './stateful';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
-import { PropError, checkDns1123Label, checkInteger, checkNonEmpty, checkPort, show } from './validate';
+import { restrictedContainerSecurityContext } from './security';
+import { PropError, checkLabelValue, checkPort, show } from './validate';
+import { PROBE_TIMINGS, Workload, WorkloadProps } from './workload';
 
-export interface MicroserviceProps {
+export interface MicroserviceProps extends WorkloadProps {
   /** Container image. */
   readonly image: string;
-  /**
-   * Name of the Deployment, Service and PodDisruptionBudget, and the `app.kubernetes.io/instance` label.
-   * @default the construct id
-   */
-  readonly name?: string;
   /**
    * The `app.kubernetes.io/name` label.
    * @default the name
@@ -26,11 +20,6 @@ export interface MicroserviceProps {
    * @default 'server'
    */
   readonly component?: string;
-  /**
-   * `app.kubernetes.io/part-of` label.
-   * @default none
-   */
-  readonly partOf?: string;
   /**
    * Port the container listens on. Keep it unprivileged (1024 or above): the pod runs without
    * capabilities; the Service can still expose 80.
@@ -53,11 +42,6 @@ export interface MicroserviceProps {
    */
   readonly serviceType?: ServiceType;
   /**
-   * Number of pods.
-   * @default 1
-   */
-  readonly replicas?: number;
-  /**
    * Container entrypoint.
    * @default the image's
    */
@@ -68,51 +52,21 @@ export interface MicroserviceProps {
    */
   readonly args?: string[];
   /**
-   * Environment variables, in order: Kubernetes expands `$(VAR)` only from the entries before.
-   * @default none
-   */
-  readonly env?: kplus.k8s.EnvVar[];
-  /**
    * ConfigMaps whose keys become environment variables (`envFrom`); their content is part of the
    * config hash, so editing one rolls the pods.
    * @default none
    */
-  readonly envFromConfigMaps?: kplus.k8s.KubeConfigMap[];
+  readonly envFromConfigMaps?: ApiObject[];
   /**
    * Path of an HTTP health endpoint for the probes.
    * @default none: the probes check that the port accepts TCP connections
    */
   readonly httpHealthPath?: string;
   /**
-   * Container resources; fields left out keep their defaults.
-   * @default requests cpu 50m, memory 64Mi; limits memory 128Mi
-   */
-  readonly resources?: Resources;
-  /**
    * Writable directories (emptyDirs) under the read-only root filesystem.
    * @default ['/tmp']
    */
   readonly writablePaths?: string[];
-  /**
-   * User id the container runs as.
-   * @default 65532
-   */
-  readonly runAsUser?: number;
-  /**
-   * Seconds a pod gets between SIGTERM and SIGKILL.
-   * @default 30
-   */
-  readonly terminationGraceSeconds?: number;
-  /**
-   * Extra labels on every object and on the pods (never in selectors).
-   * @default none
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Extra annotations on the pod template (a change rolls the pods).
-   * @default none
-   */
-  readonly podAnnotations?: Record<string, string>;
 }
 
 export const MICROSERVICE_DEFAULTS = {
@@ -139,27 +93,29 @@ export const MICROSERVICE_DEFAULTS = {
  *
  * Contract ids: `Deployment`, `Service`, `Pdb`.
  */
-export class Microservice extends Construct {
-  public readonly name: string;
+export class Microservice extends Workload {
   /** The container port. */
   public readonly port: number;
   /** The port the Service exposes. */
   public readonly servicePort: number;
-  /** The immutable labels selecting this service's pods. */
-  public readonly selector: Record<string, string>;
   /** The hash in the pod template's `mega8s.io/config-hash` annotation. */
   public readonly configHash: string;
-  public readonly deployment: kplus.k8s.KubeDeployment;
-  public readonly service: kplus.k8s.KubeService;
-  /** Present when replicas > 1. */
-  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  public readonly deployment: ApiObject;
+  public readonly service: ApiObject;
+  /** Present when more than one pod may run (replicas, or the autoscaler's maximum, above 1). */
+  public readonly podDisruptionBudget?: ApiObject;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
-    super(scope, id);
     const D = MICROSERVICE_DEFAULTS;
-    const name = this.name = checkDns1123Label(this, 'name', props.name ?? id);
-    checkNonEmpty(this, 'image', props.image);
-    if (/\s/.test(props.image)) throw new PropError(this, 'image', `image ${show(props.image)} contains white space`);
+    super(scope, id, props, {
+      appName: props.appName ?? props.name ?? id,
+      component: props.component ?? D.component,
+      image: props.image,
+      defaults: { resources: D.resources, terminationGraceSeconds: D.terminationGraceSeconds, replicas: D.replicas },
+      autoscaling: true,
+    });
+    const name = this.name;
+    if (props.component !== undefined) checkLabelValue(this, 'component', props.component);
     const port = this.port = checkPort(this, 'port', props.port ?? D.port);
     if (port < 1024) {
       throw new PropError(this, 'port', `port ${port} is privileged: the container runs without capabilities and cannot bind it; expected 1024 or above (set servicePort to expose ${port})`);
@@ -169,92 +125,81 @@ export class Microservice extends Construct {
       throw new PropError(this, 'portName', `portName ${show(portName)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
     }
     this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? port);
-    const replicas = checkInteger(this, 'replicas', props.replicas ?? D.replicas, 0);
-    const grace = checkInteger(this, 'terminationGraceSeconds', props.terminationGraceSeconds ?? D.terminationGraceSeconds, 0);
     const exposure = serviceTypeSpec(this, 'serviceType', props.serviceType ?? ServiceType.CLUSTER_IP);
-    const appName = checkDns1123Label(this, 'appName', props.appName ?? name);
-    const env = [...(props.env ?? [])];
-    const seen = new Set<string>();
-    for (const e of env) {
-      if (typeof e?.name !== 'string' || !/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(e.name)) throw new PropError(this, 'env', `env name ${show(e?.name)} is not a valid environment variable name`);
-      if (seen.has(e.name)) throw new PropError(this, 'env', `env ${show(e.name)} is set twice`);
-      seen.add(e.name);
-    }
-    if (props.httpHealthPath !== undefined && !/^\/\S*$/.test(props.httpHealthPath)) {
+    const env = this.env;
+    if (props.httpHealthPath !== undefined && (typeof props.httpHealthPath !== 'string' || !/^\/\S*$/.test(props.httpHealthPath))) {
       throw new PropError(this, 'httpHealthPath', `httpHealthPath ${show(props.httpHealthPath)} is not an absolute URL path (starting with '/', no spaces)`);
     }
+    for (const key of ['command', 'args'] as const) {
+      const v = props[key];
+      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw new PropError(this, key, `${key} ${show(v)} is not a list of strings`);
+    }
     const writable = props.writablePaths ?? [...D.writablePaths];
+    if (!Array.isArray(writable)) throw new PropError(this, 'writablePaths', `writablePaths ${show(writable)} is not a list of absolute paths`);
     for (const p of writable) {
       if (typeof p !== 'string' || !/^\/[^\s]*$/.test(p) || p === '/') throw new PropError(this, 'writablePaths', `writablePaths entry ${show(p)} is not an absolute path below /`);
     }
     if (new Set(writable).size !== writable.length) throw new PropError(this, 'writablePaths', `writablePaths ${show(writable)} lists a path twice`);
     const configMaps = [...(props.envFromConfigMaps ?? [])];
-
-    const identity: AppIdentity = { name: appName, instance: name, component: props.component ?? D.component, partOf: props.partOf, version: versionOfImage(props.image) };
-    const labels = recommendedLabels(identity, props.labels);
-    this.selector = selectorLabels(identity);
+    for (const cm of configMaps) {
+      if (!(cm instanceof ApiObject) || cm.kind !== 'ConfigMap') throw new PropError(this, 'envFromConfigMaps', `envFromConfigMaps entry ${show(cm)} is not a ConfigMap object`);
+    }
+    this.addPort({ name: portName, port, protocol: 'TCP' });
 
     const hashAnnotations = configHashAnnotations({ configMaps, env });
     this.configHash = hashAnnotations[CONFIG_HASH_ANNOTATION];
     const check = props.httpHealthPath !== undefined
-      ? { httpGet: { path: props.httpHealthPath, port: kplus.k8s.IntOrString.fromString(portName) } }
-      : { tcpSocket: { port: kplus.k8s.IntOrString.fromString(portName) } };
+      ? { httpGet: { path: props.httpHealthPath, port: portName } }
+      : { tcpSocket: { port: portName } };
     // Volumes are named after their paths (/tmp -> tmp, /var/cache/nginx -> var-cache-nginx).
     const volumeNames = writable.map((p) => p.slice(1).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, ''));
     volumeNames.forEach((v, i) => {
       if (v === '' || volumeNames.indexOf(v) !== i) throw new PropError(this, 'writablePaths', `writablePaths entry ${show(writable[i])} gives the volume name ${show(v)}, which is empty or taken by another path`);
     });
-    const volumes: kplus.k8s.Volume[] = volumeNames.map((v) => ({ name: v, emptyDir: {} }));
+    const volumes = volumeNames.map((v) => ({ name: v, emptyDir: {} }));
 
-    this.deployment = new kplus.k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels },
+    this.deployment = this.object('Deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
       spec: {
-        replicas,
+        ...(this.replicas !== undefined ? { replicas: this.replicas } : {}),
         revisionHistoryLimit: 3,
         selector: { matchLabels: this.selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: kplus.k8s.IntOrString.fromString('25%'), maxUnavailable: kplus.k8s.IntOrString.fromNumber(0) } },
-        template: {
-          metadata: {
-            labels,
-            annotations: { ...props.podAnnotations, ...hashAnnotations },
-          },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: grace,
-            securityContext: restrictedPodSecurityContext({ runAsUser: props.runAsUser }),
-            containers: [{
-              name,
-              image: props.image,
-              ...(props.command ? { command: [...props.command] } : {}),
-              ...(props.args ? { args: [...props.args] } : {}),
-              ports: [{ name: portName, containerPort: port, protocol: 'TCP' }],
-              ...(env.length ? { env } : {}),
-              ...(configMaps.length ? { envFrom: configMaps.map((cm) => ({ configMapRef: { name: cm.name } })) } : {}),
-              readinessProbe: { ...check, initialDelaySeconds: 2, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-              livenessProbe: { ...check, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-              resources: resolveResources(this, 'resources', props.resources, D.resources),
-              securityContext: restrictedContainerSecurityContext(),
-              ...(writable.length ? { volumeMounts: writable.map((p, i) => ({ name: volumeNames[i], mountPath: p })) } : {}),
-            }],
-            ...(volumes.length ? { volumes } : {}),
-          },
-        },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+        template: this.podTemplate({
+          containers: [{
+            name,
+            image: props.image,
+            ...(props.command ? { command: [...props.command] } : {}),
+            ...(props.args ? { args: [...props.args] } : {}),
+            ports: [{ name: portName, containerPort: port, protocol: 'TCP' }],
+            ...(env.length ? { env } : {}),
+            ...(configMaps.length ? { envFrom: configMaps.map((cm) => ({ configMapRef: { name: cm.name } })) } : {}),
+            readinessProbe: { ...check, ...PROBE_TIMINGS.readiness },
+            livenessProbe: { ...check, ...PROBE_TIMINGS.liveness },
+            resources: this.resources,
+            securityContext: restrictedContainerSecurityContext(),
+            ...(writable.length ? { volumeMounts: writable.map((p, i) => ({ name: volumeNames[i], mountPath: p })) } : {}),
+          }],
+          ...(volumes.length ? { volumes } : {}),
+        }, hashAnnotations),
       },
     });
 
-    this.service = new kplus.k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+    this.service = this.object('Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
       spec: {
         type: exposure.type,
-        ...(exposure.headless ? { clusterIp: 'None' } : {}),
+        ...(exposure.headless ? { clusterIP: 'None' } : {}),
         selector: this.selector,
-        ports: [{ name: portName, protocol: 'TCP', port: this.servicePort, targetPort: kplus.k8s.IntOrString.fromString(portName) }],
+        ports: [{ name: portName, protocol: 'TCP', port: this.servicePort, targetPort: portName }],
       },
     });
 
-    if (replicas > 1) {
-      this.podDisruptionBudget = onePodAtATime(this, name, labels, this.selector);
+    if (this.maxPods > 1) {
+      this.podDisruptionBudget = this.onePodAtATime();
     }
+    this.addAutoscaler(this.deployment);
   }
 }

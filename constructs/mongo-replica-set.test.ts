@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'child_process';
+import { NodeSelectorOperator, TaintEffect, TolerationOperator } from './workload';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -78,7 +79,7 @@ describe('MongoReplicaSet objects', () => {
   });
 
   test('member names follow name, namespace, member count, set name and cluster domain', () => {
-    const { mongo } = build({ name: 'db', members: 5, replicaSetName: 'main', clusterDomain: 'corp.example' }, 'data');
+    const { mongo } = build({ name: 'db', replicas: 5, replicaSetName: 'main', clusterDomain: 'corp.example' }, 'data');
     expect(mongo.hosts).toHaveLength(5);
     expect(mongo.hosts[4]).toBe('db-4.db.data.svc.corp.example:27017');
     expect(mongo.connectionString).toMatch(/^mongodb:\/\/db-0\.db\.data\.svc\.corp\.example:27017,.*,db-4\.db\.data\.svc\.corp\.example:27017\/\?replicaSet=main$/);
@@ -208,7 +209,7 @@ describe('MongoReplicaSet objects', () => {
   });
 
   test('preferred anti-affinity as an option, and the default below 3 members', () => {
-    for (const props of [{ antiAffinity: AntiAffinity.PREFERRED }, { members: 2 }]) {
+    for (const props of [{ antiAffinity: AntiAffinity.PREFERRED }, { replicas: 2 }]) {
       const anti = build(props).pod.affinity.podAntiAffinity;
       expect(anti.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
       expect(anti.preferredDuringSchedulingIgnoredDuringExecution.map((t: any) => [t.weight, t.podAffinityTerm.topologyKey]))
@@ -217,11 +218,11 @@ describe('MongoReplicaSet objects', () => {
   });
 
   test('tolerations, node affinity and node selector reach the pods', () => {
-    const tolerations = [{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }];
-    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cloud.google.com/gke-spot', operator: 'In', values: ['true'] }] }] } };
+    const tolerations = [{ key: 'cloud.google.com/gke-spot', operator: TolerationOperator.EQUAL, value: 'true', effect: TaintEffect.NO_SCHEDULE }];
+    const nodeAffinity = { required: [[{ key: 'cloud.google.com/gke-spot', operator: NodeSelectorOperator.IN, values: ['true'] }]] };
     const { pod } = build({ tolerations, nodeAffinity, nodeSelector: { pool: 'db' }, terminationGraceSeconds: 30 });
-    expect(pod.tolerations).toEqual(tolerations);
-    expect(pod.affinity.nodeAffinity).toEqual(nodeAffinity);
+    expect(pod.tolerations).toEqual([{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }]);
+    expect(pod.affinity.nodeAffinity).toEqual({ requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'cloud.google.com/gke-spot', operator: 'In', values: ['true'] }] }] } });
     expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
     expect(pod.nodeSelector).toEqual({ pool: 'db' });
   });
@@ -280,7 +281,7 @@ describe('MongoReplicaSet objects', () => {
     const base = hash({});
     expect(base).toMatch(/^[0-9a-f]{64}$/);
     expect(hash({})).toBe(base);
-    expect(hash({ members: 5 })).not.toBe(base); // the init step lists 5 members
+    expect(hash({ replicas: 5 })).not.toBe(base); // the init step lists 5 members
     expect(hash({ adminUsername: 'root' })).not.toBe(base);
     expect(hash({ storageSize: '20Gi' })).toBe(base);
     expect(hash({ resources: { requests: { cpu: '1' } } })).toBe(base);
@@ -359,9 +360,9 @@ describe('MongoReplicaSet objects', () => {
 
 describe('MongoReplicaSet props validation', () => {
   const cases: [string, MongoReplicaSetProps, string][] = [
-    ['0 members', { members: 0 }, 'test/mongo: members 0 is out of range: expected in range 1-7'],
-    ['8 members', { members: 8 }, 'test/mongo: members 8 is out of range: expected in range 1-7'],
-    ['fractional members', { members: 2.5 }, 'test/mongo: members 2.5 is not an integer'],
+    ['0 members', { replicas: 0 }, 'test/mongo: replicas 0 is out of range: expected in range 1-7'],
+    ['8 members', { replicas: 8 }, 'test/mongo: replicas 8 is out of range: expected in range 1-7'],
+    ['fractional members', { replicas: 2.5 }, 'test/mongo: replicas 2.5 is not an integer: expected an integer in range 1-7'],
     ['a replica set name with a space', { replicaSetName: 'rs 0' }, 'test/mongo: replicaSetName "rs 0" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],
     ['a replica set name with a slash', { replicaSetName: 'rs/0' }, 'test/mongo: replicaSetName "rs/0" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],
     ['an empty replica set name', { replicaSetName: '' }, 'test/mongo: replicaSetName "" is not a valid replica set name (letters, digits, \'_\' and \'-\', starting with a letter or \'_\', at most 64 characters)'],
@@ -374,7 +375,7 @@ describe('MongoReplicaSet props validation', () => {
     ['a name too long for pod labels', { name: 'm'.repeat(53) }, `test/mongo: name "${'m'.repeat(53)}" is longer than 52 characters: the controller-revision-hash label of its pods would not fit in 63`],
     ['a user name that needs escaping', { adminUsername: 'ad@min' }, 'test/mongo: adminUsername "ad@min" is not a valid user name (letters, digits, \'.\', \'_\' and \'-\', at most 64 characters)'],
     ['a tiny cache', { wiredTigerCacheSizeGb: 0.1 }, 'test/mongo: wiredTigerCacheSizeGb 0.1 is out of range: expected 0.25-10000'],
-    ['an image with spaces', { image: 'mongo 7' }, 'test/mongo: image "mongo 7" contains white space'],
+    ['an image with spaces', { image: 'mongo 7' }, 'test/mongo: image "mongo 7" contains white space or non-ASCII characters: expected an image reference such as gcr.io/project/app:1.0'],
     ['an unknown anti-affinity', { antiAffinity: 'sometimes' as AntiAffinity }, 'test/mongo: antiAffinity "sometimes" is not one of required, preferred'],
   ];
   test.each(cases)('%s', (_what, props, message) => {
@@ -382,8 +383,8 @@ describe('MongoReplicaSet props validation', () => {
   });
 
   test('an even member count is allowed', () => {
-    expect(build({ members: 4 }).sts.spec.replicas).toBe(4);
-    expect(build({ members: 1 }).sts.spec.replicas).toBe(1);
+    expect(build({ replicas: 4 }).sts.spec.replicas).toBe(4);
+    expect(build({ replicas: 1 }).sts.spec.replicas).toBe(1);
   });
 
   test('a chart without a namespace is an error (member DNS names need one)', () => {
@@ -397,7 +398,7 @@ describe('MongoReplicaSet props validation', () => {
   });
 
   test('the defaults are the documented ones', () => {
-    expect(MONGO_REPLICA_SET_DEFAULTS).toMatchObject({ image: 'mongo:7.0.15', members: 3, replicaSetName: 'rs0', storageSize: '10Gi', terminationGraceSeconds: 30 });
+    expect(MONGO_REPLICA_SET_DEFAULTS).toMatchObject({ image: 'mongo:7.0.15', replicas: 3, replicaSetName: 'rs0', storageSize: '10Gi', terminationGraceSeconds: 30 });
   });
 });
 

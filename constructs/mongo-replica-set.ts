@@ -1,16 +1,15 @@
-import { Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject, Chart } from 'cdk8s';
 import { ClientAccess } from './client-access';
-import { dataClaimTemplate, onePodAtATime } from './stateful';
+import { dataClaimTemplate } from './stateful';
 import { Construct } from 'constructs';
+import { EnvVar, Workload, WorkloadProps, plainJson } from './workload';
 import { configHashAnnotations } from './config-hash';
 import { downwardEnv } from './downward';
-import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
-import { Resources, resolveResources } from './resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+import { Resources } from './resources';
+import { restrictedContainerSecurityContext } from './security';
 import { GkeStorageClass } from './storage-class';
 import {
-  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, checkQuantity, show,
+  PropError, checkDns1123Subdomain, checkInteger, checkQuantity, show,
 } from './validate';
 
 /** How members of a stateful set are kept apart. */
@@ -21,7 +20,7 @@ export enum AntiAffinity {
   PREFERRED = 'preferred',
 }
 
-export interface MongoReplicaSetProps {
+export interface MongoReplicaSetProps extends WorkloadProps {
   /**
    * Name of the StatefulSet, the headless Service, the PDB and the NetworkPolicy, and the
    * `app.kubernetes.io/instance` label. Members are `<name>-0`, `<name>-1`, …
@@ -29,11 +28,11 @@ export interface MongoReplicaSetProps {
    */
   readonly name?: string;
   /**
-   * Number of members (StatefulSet replicas). An odd number is better: a primary needs a majority
+   * Number of members (the StatefulSet's replicas), 1-7. An odd number is better: a primary needs a majority
    * of votes, so 4 members survive the loss of one, exactly like 3 do.
    * @default 3
    */
-  readonly members?: number;
+  readonly replicas?: number;
   /**
    * The replica set name (`mongod --replSet`, `?replicaSet=` in the connection string).
    * @default 'rs0'
@@ -95,21 +94,6 @@ export interface MongoReplicaSetProps {
    */
   readonly antiAffinity?: AntiAffinity;
   /**
-   * Node affinity of the members (e.g. to run on spot or preemptible nodes).
-   * @default none
-   */
-  readonly nodeAffinity?: kplus.k8s.NodeAffinity;
-  /**
-   * Node selector of the members.
-   * @default none
-   */
-  readonly nodeSelector?: Record<string, string>;
-  /**
-   * Tolerations of the members (e.g. for tainted spot nodes).
-   * @default none
-   */
-  readonly tolerations?: kplus.k8s.Toleration[];
-  /**
    * Seconds a member gets between SIGTERM and SIGKILL: a primary steps down first (waiting up to
    * `shutdownTimeoutSeconds` for a secondary to catch up), then mongod flushes and stops. Below 30
    * only where something else sets the budget, e.g. a node drain's grace period on preemptible
@@ -130,22 +114,12 @@ export interface MongoReplicaSetProps {
    * @default none: only the members themselves
    */
   readonly allowFrom?: Record<string, string>[];
-  /**
-   * `app.kubernetes.io/part-of` label.
-   * @default none
-   */
-  readonly partOf?: string;
-  /**
-   * Extra labels on every object and on the pods (never in selectors).
-   * @default none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 export const MONGO_REPLICA_SET_DEFAULTS = {
   image: 'mongo:7.0.15',
-  members: 3,
-  maxMembers: 7,
+  replicas: 3,
+  maxReplicas: 7,
   replicaSetName: 'rs0',
   storageSize: '10Gi',
   adminUsername: 'admin',
@@ -438,12 +412,10 @@ export const MONGOSH_CONF = `mongosh:
  * Contract ids (renaming one renames a resource): `StatefulSet`, `Service`, `Scripts`, `Pdb`,
  * `NetworkPolicy`, `StorageClass`.
  */
-export class MongoReplicaSet extends Construct {
+export class MongoReplicaSet extends Workload {
   /** Name of the StatefulSet, the Service, the PDB and the NetworkPolicy. */
-  public readonly name: string;
   public readonly namespace: string;
   public readonly replicaSetName: string;
-  public readonly members: number;
   public readonly port: number = MONGO_PORT;
   /** `host:port` of every member by its stable DNS name, in ordinal order. */
   public readonly hosts: readonly string[];
@@ -452,34 +424,47 @@ export class MongoReplicaSet extends Construct {
   /** The Secret holding `keyfile` and `admin-password`. */
   public readonly authSecretName: string;
   public readonly adminUsername: string;
-  /** The immutable labels selecting the members. */
-  public readonly selector: Record<string, string>;
-  public readonly statefulSet: kplus.k8s.KubeStatefulSet;
-  public readonly service: kplus.k8s.KubeService;
+  public readonly statefulSet: ApiObject;
+  public readonly service: ApiObject;
   /** The ConfigMap with the member entrypoint, the init step and the mongosh configuration. */
-  public readonly scripts: kplus.k8s.KubeConfigMap;
-  public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
-  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  public readonly scripts: ApiObject;
+  public readonly podDisruptionBudget: ApiObject;
+  public readonly networkPolicy: ApiObject;
   /** Present when `createStorageClass` is set. */
   public readonly storageClass?: GkeStorageClass;
   private readonly access: ClientAccess;
 
   constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
-    super(scope, id);
     const D = MONGO_REPLICA_SET_DEFAULTS;
-    const name = this.name = checkDns1123Label(this, 'name', props.name ?? id);
-    // Pods get a controller-revision-hash label of <name>-<10 characters>, which must fit in 63.
-    if (name.length > 52) throw new PropError(this, 'name', `name ${show(name)} is longer than 52 characters: the controller-revision-hash label of its pods would not fit in 63`);
+    const image = props.image ?? D.image;
+    super(scope, id, props, {
+      appName: 'mongodb',
+      component: 'database',
+      image,
+      // Pods get a controller-revision-hash label of <name>-<10 characters>, which must fit in 63.
+      maxNameLength: 52,
+      defaults: {
+        resources: D.resources,
+        runAsUser: MONGO_UID,
+        runAsGroup: MONGO_UID,
+        fsGroup: MONGO_UID,
+        terminationGraceSeconds: D.terminationGraceSeconds,
+        minTerminationGraceSeconds: D.minTerminationGraceSeconds,
+        minTerminationGraceReason: 'a primary steps down on SIGTERM and mongod then flushes and stops',
+        replicas: D.replicas,
+      },
+      replicaRange: [1, D.maxReplicas],
+      reservedEnv: ['POD_NAME', 'HOME', PASSWORD_VAR],
+    });
+    const name = this.name;
+    const replicas = this.replicas!;
     const namespace = Chart.of(this).namespace;
     if (!namespace) throw new PropError(this, 'namespace', 'the chart has no namespace: the members\' DNS names need one (new Chart(scope, id, { namespace }))');
     this.namespace = namespace;
-    const members = this.members = checkInteger(this, 'members', props.members ?? D.members, 1, D.maxMembers);
     const setName = this.replicaSetName = props.replicaSetName ?? D.replicaSetName;
     if (typeof setName !== 'string' || !REPLICA_SET_NAME.test(setName)) {
       throw new PropError(this, 'replicaSetName', `replicaSetName ${show(setName)} is not a valid replica set name (letters, digits, '_' and '-', starting with a letter or '_', at most 64 characters)`);
     }
-    const image = checkNonEmpty(this, 'image', props.image ?? D.image);
-    if (/\s/.test(image)) throw new PropError(this, 'image', `image ${show(image)} contains white space`);
     const storageSize = checkQuantity(this, 'storageSize', props.storageSize ?? D.storageSize);
     const storageClassName = props.storageClassName === undefined ? undefined : checkDns1123Subdomain(this, 'storageClassName', props.storageClassName);
     if (props.createStorageClass && storageClassName === undefined) {
@@ -495,26 +480,22 @@ export class MongoReplicaSet extends Construct {
     if (typeof cacheGb !== 'number' || !Number.isFinite(cacheGb) || cacheGb < 0.25 || cacheGb > 10000) {
       throw new PropError(this, 'wiredTigerCacheSizeGb', `wiredTigerCacheSizeGb ${show(cacheGb)} is out of range: expected 0.25-10000`);
     }
-    const grace = props.terminationGraceSeconds ?? D.terminationGraceSeconds;
-    if (typeof grace === 'number' && Number.isInteger(grace) && grace < D.minTerminationGraceSeconds) {
-      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: a primary steps down on SIGTERM and mongod then flushes and stops; expected at least ${D.minTerminationGraceSeconds}`);
-    }
-    checkInteger(this, 'terminationGraceSeconds', grace, D.minTerminationGraceSeconds);
+    const grace = this.terminationGraceSeconds;
     const shutdownTimeout = props.shutdownTimeoutSeconds ?? Math.min(D.shutdownTimeoutSeconds, grace - D.exitSeconds);
     checkInteger(this, 'shutdownTimeoutSeconds', shutdownTimeout, 1);
     if (shutdownTimeout > grace - D.exitSeconds) {
       throw new PropError(this, 'shutdownTimeoutSeconds', `shutdownTimeoutSeconds ${shutdownTimeout} does not fit terminationGraceSeconds ${grace}: mongod needs ${D.exitSeconds} s after it to flush and exit; expected at most ${grace - D.exitSeconds}`);
     }
-    const antiAffinity = props.antiAffinity ?? (members >= 3 ? AntiAffinity.REQUIRED : AntiAffinity.PREFERRED);
+    const antiAffinity = props.antiAffinity ?? (replicas >= 3 ? AntiAffinity.REQUIRED : AntiAffinity.PREFERRED);
     if (!Object.values(AntiAffinity).includes(antiAffinity)) {
       throw new PropError(this, 'antiAffinity', `antiAffinity ${show(antiAffinity)} is not one of ${Object.values(AntiAffinity).join(', ')}`);
     }
 
-    const identity: AppIdentity = { name: 'mongodb', instance: name, component: 'database', partOf: props.partOf, version: versionOfImage(image) };
-    const labels = recommendedLabels(identity, props.labels);
-    const selector = this.selector = selectorLabels(identity);
+    const labels = this.labels;
+    const selector = this.selector;
+    this.addPort({ name: PORT_NAME, port: MONGO_PORT, protocol: 'TCP' });
 
-    this.hosts = Array.from({ length: members }, (_, i) => `${name}-${i}.${name}.${namespace}.svc.${clusterDomain}:${MONGO_PORT}`);
+    this.hosts = Array.from({ length: replicas }, (_, i) => `${name}-${i}.${name}.${namespace}.svc.${clusterDomain}:${MONGO_PORT}`);
     this.connectionString = `mongodb://${this.hosts.join(',')}/?replicaSet=${setName}`;
 
     if (props.createStorageClass && storageClassName !== undefined) {
@@ -531,8 +512,10 @@ export class MongoReplicaSet extends Construct {
       intervalMs: 5000,
       timeoutMs: 3600_000,
     };
-    this.scripts = new kplus.k8s.KubeConfigMap(this, 'Scripts', {
-      metadata: { name: `${name}-scripts`, labels },
+    this.scripts = this.object('Scripts', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-scripts` },
       data: {
         'member.sh': MONGO_MEMBER_SCRIPT,
         'init-replica-set.js': mongoInitScript(initConfig),
@@ -540,58 +523,53 @@ export class MongoReplicaSet extends Construct {
       },
     });
 
-    this.service = new kplus.k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+    this.service = this.object('Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
       spec: {
         // Headless, and listing members before they are ready: members must resolve each other
         // by name to form the set, and none is ready until it has.
-        clusterIp: 'None',
+        clusterIP: 'None',
         publishNotReadyAddresses: true,
         selector,
-        ports: [{ name: PORT_NAME, protocol: 'TCP', port: MONGO_PORT, targetPort: kplus.k8s.IntOrString.fromString(PORT_NAME) }],
+        ports: [{ name: PORT_NAME, protocol: 'TCP', port: MONGO_PORT, targetPort: PORT_NAME }],
       },
     });
 
     const mongosh = (js: string): string[] => ['mongosh', '--quiet', '--norc', '--port', String(MONGO_PORT), '--eval', js];
-    const env: kplus.k8s.EnvVar[] = [
+    const env: EnvVar[] = [
       ...downwardEnv(['POD_NAME']),
       // mongosh keeps its history and logs under $HOME; the image's HOME is the data volume.
       { name: 'HOME', value: '/tmp' },
       { name: PASSWORD_VAR, valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
+      ...this.env,
     ];
     const containerSecurity = restrictedContainerSecurityContext();
-    const podAffinityTerm = (topologyKey: string): kplus.k8s.PodAffinityTerm => ({ labelSelector: { matchLabels: selector }, topologyKey });
-    const zoneSpread: kplus.k8s.WeightedPodAffinityTerm = { weight: 50, podAffinityTerm: podAffinityTerm('topology.kubernetes.io/zone') };
-    const podAntiAffinity: kplus.k8s.PodAntiAffinity = antiAffinity === AntiAffinity.REQUIRED
+    const podAffinityTerm = (topologyKey: string) => ({ labelSelector: { matchLabels: selector }, topologyKey });
+    const zoneSpread = { weight: 50, podAffinityTerm: podAffinityTerm('topology.kubernetes.io/zone') };
+    const podAntiAffinity = antiAffinity === AntiAffinity.REQUIRED
       ? { requiredDuringSchedulingIgnoredDuringExecution: [podAffinityTerm('kubernetes.io/hostname')], preferredDuringSchedulingIgnoredDuringExecution: [zoneSpread] }
       : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: podAffinityTerm('kubernetes.io/hostname') }, zoneSpread] };
 
-    this.statefulSet = new kplus.k8s.KubeStatefulSet(this, 'StatefulSet', {
-      metadata: { name, labels },
+    this.statefulSet = this.object('StatefulSet', {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
       spec: {
         serviceName: this.service.name,
-        replicas: members,
+        replicas,
         podManagementPolicy: 'Parallel',
         updateStrategy: { type: 'RollingUpdate' },
         revisionHistoryLimit: 3,
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: configHashAnnotations({ configMaps: [this.scripts], env }) },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: grace,
-            securityContext: restrictedPodSecurityContext({ runAsUser: MONGO_UID, runAsGroup: MONGO_UID, fsGroup: MONGO_UID }),
-            affinity: { podAntiAffinity, ...(props.nodeAffinity ? { nodeAffinity: props.nodeAffinity } : {}) },
-            ...(props.nodeSelector ? { nodeSelector: { ...props.nodeSelector } } : {}),
-            ...(props.tolerations ? { tolerations: [...props.tolerations] } : {}),
+        template: this.podTemplate({
+            affinity: { podAntiAffinity, ...this.scheduling.affinity },
             initContainers: [{
               name: 'copy-keyfile',
               image,
               // The Secret's file is 0440 under fsGroup; mongod wants 0400. The copy is owned by
               // the container's uid 999 and lives in memory only.
               command: ['/bin/sh', '-c', `set -eu; rm -f ${KEYFILE}; cp ${KEYFILE_SECRET_DIR}/${MONGO_SECRET_KEYS.keyfile} ${KEYFILE}; chmod 0400 ${KEYFILE}`],
-              resources: resolveResources(this, 'initResources', undefined, D.initResources),
+              resources: this.validateResources('initResources', undefined, D.initResources),
               securityContext: containerSecurity,
               volumeMounts: [
                 { name: 'keyfile-secret', mountPath: KEYFILE_SECRET_DIR, readOnly: true },
@@ -631,7 +609,7 @@ export class MongoReplicaSet extends Construct {
                 exec: { command: mongosh("db.adminCommand('ping')") },
                 periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 60,
               },
-              resources: resolveResources(this, 'resources', props.resources, D.resources),
+              resources: this.resources,
               securityContext: containerSecurity,
               volumeMounts: [
                 { name: 'data', mountPath: DATA_DIR },
@@ -644,17 +622,16 @@ export class MongoReplicaSet extends Construct {
             }],
             volumes: [
               { name: 'keyfile-secret', secret: { secretName: this.authSecretName, defaultMode: 0o400, items: [{ key: MONGO_SECRET_KEYS.keyfile, path: MONGO_SECRET_KEYS.keyfile }] } },
-              { name: 'keyfile', emptyDir: { medium: 'Memory', sizeLimit: kplus.k8s.Quantity.fromString('1Mi') } },
+              { name: 'keyfile', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
               { name: 'scripts', configMap: { name: this.scripts.name, defaultMode: 0o444 } },
               { name: 'tmp', emptyDir: {} },
             ],
-          },
-        },
-        volumeClaimTemplates: [dataClaimTemplate(selector, storageSize, storageClassName)],
+        }, configHashAnnotations({ configMaps: [this.scripts], env })),
+        volumeClaimTemplates: [plainJson(dataClaimTemplate(selector, storageSize, storageClassName))],
       },
     });
 
-    this.podDisruptionBudget = onePodAtATime(this, name, labels, selector);
+    this.podDisruptionBudget = this.onePodAtATime();
 
     this.access = new ClientAccess(this, { name, labels, selector, port: MONGO_PORT, namespace: this.namespace, peers: true });
     this.networkPolicy = this.access.networkPolicy;
@@ -667,6 +644,7 @@ export class MongoReplicaSet extends Construct {
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
     this.access.allow(podSelector, namespace);
+    super.allowFrom(podSelector, namespace);
   }
 
   /**
@@ -674,7 +652,7 @@ export class MongoReplicaSet extends Construct {
    * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/?replicaSet=…&authSource=admin`
    * in `variable`. Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
    */
-  public clientEnv(variable: string = 'MONGODB_URI'): kplus.k8s.EnvVar[] {
+  public clientEnv(variable: string = 'MONGODB_URI'): EnvVar[] {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(variable)} is not a valid environment variable name`);
     return [
       { name: 'MONGODB_USERNAME', value: this.adminUsername },

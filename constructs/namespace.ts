@@ -1,8 +1,9 @@
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MANAGED_BY, LABEL_MANAGED_BY, LABEL_PART_OF } from './labels';
 import { clusterScoped } from './scope';
-import { checkDns1123Label } from './validate';
+import { PropError, checkLabelValue, checkLabels, checkNamespaceName, show } from './validate';
+import { renderObject } from './workload';
 
 /** Pod Security Standards levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export enum PodSecurityLevel {
@@ -13,7 +14,7 @@ export enum PodSecurityLevel {
 
 export interface SecureNamespaceProps {
   /**
-   * Namespace name.
+   * Namespace name (not `default` nor `kube-*`, which Kubernetes owns).
    * @default the construct id
    */
   readonly name?: string;
@@ -42,13 +43,21 @@ export interface SecureNamespaceProps {
 export class SecureNamespace extends Construct {
   public readonly name: string;
   public readonly podSecurity: PodSecurityLevel;
-  public readonly namespace: kplus.k8s.KubeNamespace;
+  /** The Namespace object. */
+  public readonly namespace: ApiObject;
 
   constructor(scope: Construct, id: string, props: SecureNamespaceProps = {}) {
     super(scope, id);
-    this.name = checkDns1123Label(this, 'name', props.name ?? id);
-    this.podSecurity = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
-    this.namespace = clusterScoped(new kplus.k8s.KubeNamespace(this, 'Resource', {
+    this.name = checkNamespaceName(this, 'name', props.name ?? id);
+    const podSecurity = this.podSecurity = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    if (!Object.values(PodSecurityLevel).includes(podSecurity)) {
+      throw new PropError(this, 'podSecurity', `podSecurity ${show(podSecurity)} is not one of ${Object.values(PodSecurityLevel).join(', ')}`);
+    }
+    if (props.partOf !== undefined) checkLabelValue(this, 'partOf', props.partOf);
+    checkLabels(this, 'labels', props.labels);
+    this.namespace = clusterScoped(renderObject(this, 'Resource', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
       metadata: {
         name: this.name,
         labels: {

@@ -222,7 +222,14 @@ describe('NodeDrainer', () => {
     test.each<[NodeDrainerProps, string]>([
       [{ name: 'Not_A_Label' }, 'test/drainer: name "Not_A_Label" is not a valid DNS-1123 label'],
       [{ namespace: 'kube_system' }, 'test/drainer: namespace "kube_system" is not a valid DNS-1123 label'],
-      [{ clusterRoleName: 'system:node-drainer' }, 'test/drainer: clusterRoleName "system:node-drainer" starts with "system:", which is reserved for Kubernetes\' own roles'],
+      [{ clusterRoleName: 'system:node-drainer' }, 'test/drainer: clusterRoleName "system:node-drainer" is a name Kubernetes reserves for its built-in roles (admin, edit, view, cluster-admin, system:*)'],
+      [{ clusterRoleName: 'admin' }, 'test/drainer: clusterRoleName "admin" is a name Kubernetes reserves for its built-in roles'],
+      [{ clusterRoleName: 'cluster-admin' }, 'test/drainer: clusterRoleName "cluster-admin" is a name Kubernetes reserves for its built-in roles'],
+      [{ namespace: 'kube-system' }, 'test/drainer: namespace "kube-system" is reserved for Kubernetes itself'],
+      [{ namespace: 'default' }, 'test/drainer: namespace "default" is reserved for Kubernetes itself'],
+      [{ tolerations: [] }, 'test/drainer: tolerations [] is set by NodeDrainer itself'],
+      [{ replicas: 2 }, 'test/drainer: replicas 2 is not supported: this workload runs one pod per matching node'],
+      [{ runAsUser: NaN }, 'test/drainer: runAsUser NaN is not an integer'],
       [{ clusterRoleName: 'Node-Drainer' }, 'test/drainer: clusterRoleName "Node-Drainer" is not a valid DNS-1123 subdomain'],
       [{ serviceAccountName: 'drain user' }, 'test/drainer: serviceAccountName "drain user" is not a valid DNS-1123 subdomain'],
       [{ image: '' }, 'test/drainer: image "" is empty: expected a non-empty string'],
@@ -235,7 +242,8 @@ describe('NodeDrainer', () => {
       [{ metadataUrl: 'metadata.google.internal/computeMetadata/v1/instance/preempted' }, 'test/drainer: metadataUrl "metadata.google.internal/computeMetadata/v1/instance/preempted" is not an http(s) URL without query or fragment'],
       [{ metadataUrl: 'http://127.0.0.1/preempted?wait_for_change=true' }, 'test/drainer: metadataUrl "http://127.0.0.1/preempted?wait_for_change=true" is not an http(s) URL without query or fragment'],
       [{ taintKey: 'mega8s.io/' }, 'test/drainer: taintKey "mega8s.io/" is not a valid label key'],
-      [{ runAsUser: 0 }, 'test/drainer: runAsUser 0 is out of range: expected at least 1'],
+      [{ runAsUser: 0 }, 'test/drainer: runAsUser 0 is root: expected a non-root id in range 1-2147483647'],
+      [{ runAsUser: -1 }, 'test/drainer: runAsUser -1 is out of range: expected in range 1-2147483647'],
       [{ resources: { requests: { cpu: 'lots' } } }, 'test/drainer: resources.requests.cpu "lots" is not a kubernetes quantity'],
     ])('%j', (props, message) => {
       expect(() => new NodeDrainer(Testing.chart(), 'drainer', props)).toThrow(message);

@@ -1,15 +1,15 @@
 import { createHash } from 'crypto';
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { downwardEnv } from './downward';
-import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PodSecurityLevel, SecureNamespace } from './namespace';
 import { NODE_DRAINER_SCRIPT } from './node-drainer-script';
-import { Resources, resolveResources } from './resources';
+import { Resources } from './resources';
 import { clusterScoped } from './scope';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
+import { restrictedContainerSecurityContext } from './security';
+import { Workload, WorkloadProps, renderObject } from './workload';
 import {
-  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, checkQualifiedKey, show,
+  PropError, checkClusterRoleName, checkDns1123Subdomain, checkInteger, checkNamespaceName, checkQualifiedKey, show,
 } from './validate';
 
 /** The node labels GKE puts on preemptible and on spot VMs. */
@@ -21,7 +21,7 @@ export const GKE_SPOT_NODE_LABEL = 'cloud.google.com/gke-spot';
  * article's set on today's API groups (`extensions` no longer serves daemonsets or replicasets),
  * plus `pods get`, which the drain uses to wait for evicted pods to go.
  */
-export const NODE_DRAINER_RULES: readonly kplus.k8s.PolicyRule[] = [
+export const NODE_DRAINER_RULES: readonly { readonly apiGroups: readonly string[]; readonly resources: readonly string[]; readonly verbs: readonly string[] }[] = [
   { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
@@ -73,7 +73,12 @@ export function drainBudget(noticeSeconds: number): DrainBudget {
   return { graceSeconds: Math.floor(noticeSeconds / 2), timeoutSeconds: noticeSeconds - NOTICE_RESERVE_SECONDS };
 }
 
-export interface NodeDrainerProps {
+/**
+ * NodeDrainer's props. Of the workload props, `replicas` and `autoscaling` do not apply (one pod
+ * per matching node), nor do `tolerations` and `nodeAffinity` (the drainer tolerates every taint
+ * and runs on the nodes carrying one of `nodeLabelKeys`); `nodeSelector` narrows those nodes.
+ */
+export interface NodeDrainerProps extends WorkloadProps {
   /**
    * Name of the DaemonSet (and prefix of its ConfigMap and ResourceQuota), and the
    * `app.kubernetes.io/instance` label.
@@ -81,7 +86,7 @@ export interface NodeDrainerProps {
    */
   readonly name?: string;
   /**
-   * The drainer's own namespace, which NodeDrainer creates.
+   * The drainer's own namespace, which NodeDrainer creates (not `default` nor `kube-*`).
    * @default 'node-drainer'
    */
   readonly namespace?: string;
@@ -135,20 +140,10 @@ export interface NodeDrainerProps {
    */
   readonly resources?: Resources;
   /**
-   * User id the drainer runs as.
-   * @default 65532
-   */
-  readonly runAsUser?: number;
-  /**
    * `app.kubernetes.io/part-of` label, on the namespace too.
    * @default none
    */
   readonly partOf?: string;
-  /**
-   * Extra labels on every object and on the pods (never in selectors).
-   * @default none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 /** The priority class of the drainer's pods; see the NodeDrainer docs for why and what it takes. */
@@ -180,39 +175,43 @@ const HOME_DIR = '/home/drainer';
  * Contract ids (renaming one renames a resource): `Namespace`, `ServiceAccount`, `ClusterRole`,
  * `ClusterRoleBinding`, `CriticalPodsQuota`, `Script`, `DaemonSet`.
  */
-export class NodeDrainer extends Construct {
-  /** Name of the DaemonSet. */
-  public readonly name: string;
+export class NodeDrainer extends Workload {
   /** The drainer's namespace. */
-  public readonly namespace: SecureNamespace;
+  public readonly namespace: string;
+  /** The drainer's namespace object. */
+  public readonly secureNamespace: SecureNamespace;
   public readonly noticeSeconds: number;
   /** `kubectl drain --grace-period`: a pod on these nodes should not need a longer termination grace. */
   public readonly drainGraceSeconds: number;
   /** `kubectl drain --timeout`. */
   public readonly drainTimeoutSeconds: number;
-  /** The immutable labels selecting the drainer's pods. */
-  public readonly selector: Record<string, string>;
-  public readonly serviceAccount: kplus.k8s.KubeServiceAccount;
-  public readonly clusterRole: kplus.k8s.KubeClusterRole;
-  public readonly clusterRoleBinding: kplus.k8s.KubeClusterRoleBinding;
-  public readonly criticalPodsQuota: kplus.k8s.KubeResourceQuota;
-  public readonly configMap: kplus.k8s.KubeConfigMap;
-  public readonly daemonSet: kplus.k8s.KubeDaemonSet;
+  public readonly serviceAccount: ApiObject;
+  public readonly clusterRole: ApiObject;
+  public readonly clusterRoleBinding: ApiObject;
+  public readonly criticalPodsQuota: ApiObject;
+  public readonly configMap: ApiObject;
+  public readonly daemonSet: ApiObject;
 
   constructor(scope: Construct, id: string, props: NodeDrainerProps = {}) {
-    super(scope, id);
-    const name = this.name = checkDns1123Label(this, 'name', props.name ?? NODE_DRAINER_DEFAULTS.name);
-    const namespace = checkDns1123Label(this, 'namespace', props.namespace ?? NODE_DRAINER_DEFAULTS.namespace);
-    const roleName = props.clusterRoleName ?? NODE_DRAINER_DEFAULTS.clusterRoleName;
-    // The article called its role `system:node-drainer`; the `system:` prefix is reserved for the
-    // roles Kubernetes itself makes and reconciles, so a project's own role must not use it.
-    if (typeof roleName === 'string' && roleName.startsWith('system:')) {
-      throw new PropError(this, 'clusterRoleName', `clusterRoleName ${show(roleName)} starts with "system:", which is reserved for Kubernetes' own roles`);
+    const D = NODE_DRAINER_DEFAULTS;
+    const image = props.image ?? D.image;
+    super(scope, id, props, {
+      appName: 'node-drainer',
+      component: 'drainer',
+      image,
+      defaultName: D.name,
+      defaults: { resources: D.resources, terminationGraceSeconds: 0 },
+      reservedEnv: ['NODE_NAME', 'HOME', 'METADATA_URL', 'TAINT_KEY', 'TAINT_TIMEOUT_SECONDS', 'DRAIN_GRACE_SECONDS', 'DRAIN_TIMEOUT_SECONDS'],
+    });
+    const name = this.name;
+    for (const prop of ['tolerations', 'nodeAffinity', 'terminationGraceSeconds'] as const) {
+      if (props[prop] !== undefined) {
+        throw new PropError(this, prop, `${prop} ${show(props[prop])} is set by NodeDrainer itself: it tolerates every taint, runs on the nodes with one of nodeLabelKeys and gets the whole notice to stop; expected it left out (narrow the nodes with nodeSelector)`);
+      }
     }
-    checkDns1123Subdomain(this, 'clusterRoleName', roleName);
+    const namespace = this.namespace = checkNamespaceName(this, 'namespace', props.namespace ?? D.namespace);
+    const roleName = checkClusterRoleName(this, 'clusterRoleName', props.clusterRoleName ?? D.clusterRoleName);
     const saName = checkDns1123Subdomain(this, 'serviceAccountName', props.serviceAccountName ?? NODE_DRAINER_DEFAULTS.serviceAccountName);
-    const image = checkNonEmpty(this, 'image', props.image ?? NODE_DRAINER_DEFAULTS.image);
-    if (/\s/.test(image)) throw new PropError(this, 'image', `image ${show(image)} contains white space`);
     const notice = this.noticeSeconds = checkInteger(this, 'noticeSeconds', props.noticeSeconds ?? NODE_DRAINER_DEFAULTS.noticeSeconds, MIN_NOTICE_SECONDS, MAX_NOTICE_SECONDS);
     const budget = drainBudget(notice);
     this.drainGraceSeconds = budget.graceSeconds;
@@ -230,19 +229,14 @@ export class NodeDrainer extends Construct {
       throw new PropError(this, 'metadataUrl', `metadataUrl ${show(metadataUrl)} is not an http(s) URL without query or fragment`);
     }
     const taintKey = checkQualifiedKey(this, 'taintKey', props.taintKey ?? NODE_DRAINER_DEFAULTS.taintKey);
-    const runAsUser = checkInteger(this, 'runAsUser', props.runAsUser ?? 65532, 1);
     const hostNetwork = props.hostNetwork ?? false;
 
-    const identity: AppIdentity = {
-      name: 'node-drainer', instance: name, component: 'drainer', partOf: props.partOf, version: versionOfImage(image),
-    };
-    const labels = recommendedLabels(identity, props.labels);
-    this.selector = selectorLabels(identity);
+    const labels = this.labels;
 
     // With hostNetwork the pod shares the node's network namespace: "baseline" forbids that as
     // much as "restricted" does, so "privileged" is the lowest level that admits the drainer.
     // Its containers stay as restricted as ever; `audit` and `warn` keep reporting the host network.
-    this.namespace = new SecureNamespace(this, 'Namespace', {
+    this.secureNamespace = new SecureNamespace(this, 'Namespace', {
       name: namespace,
       podSecurity: hostNetwork ? PodSecurityLevel.PRIVILEGED : PodSecurityLevel.RESTRICTED,
       partOf: props.partOf,
@@ -250,35 +244,45 @@ export class NodeDrainer extends Construct {
     const meta = (objectName: string) => ({ name: objectName, namespace, labels });
 
     // The token is mounted into the drainer's pod alone (the pod asks for it), never elsewhere.
-    this.serviceAccount = new kplus.k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = renderObject(this, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
       metadata: meta(saName),
       automountServiceAccountToken: false,
     });
-    this.clusterRole = clusterScoped(new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
+    this.clusterRole = clusterScoped(renderObject(this, 'ClusterRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
       metadata: { name: roleName, labels },
-      rules: NODE_DRAINER_RULES.map((r) => ({ apiGroups: [...r.apiGroups!], resources: [...r.resources!], verbs: [...r.verbs] })),
+      rules: NODE_DRAINER_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
     }));
-    this.clusterRoleBinding = clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+    this.clusterRoleBinding = clusterScoped(renderObject(this, 'ClusterRoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
       metadata: { name: roleName, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
       subjects: [{ kind: 'ServiceAccount', name: saName, namespace }],
     }));
     // GKE limits system-node-critical and system-cluster-critical pods to namespaces holding a
     // ResourceQuota scoped to those classes (kube-system has one); this is the drainer's.
-    this.criticalPodsQuota = new kplus.k8s.KubeResourceQuota(this, 'CriticalPodsQuota', {
+    this.criticalPodsQuota = renderObject(this, 'CriticalPodsQuota', {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
       metadata: meta(`${name}-critical-pods`),
       spec: {
-        hard: { pods: kplus.k8s.Quantity.fromString(String(CRITICAL_PODS_QUOTA)) },
+        hard: { pods: String(CRITICAL_PODS_QUOTA) },
         scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [NODE_DRAINER_PRIORITY_CLASS] }] },
       },
     });
     const scriptName = `${name}-script`;
-    this.configMap = new kplus.k8s.KubeConfigMap(this, 'Script', {
+    this.configMap = renderObject(this, 'Script', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: meta(scriptName),
       data: { 'drain.sh': NODE_DRAINER_SCRIPT },
     });
 
-    const container: kplus.k8s.Container = {
+    const container = {
       name: 'drainer',
       image,
       command: ['bash', `${SCRIPT_DIR}/drain.sh`],
@@ -292,8 +296,9 @@ export class NodeDrainer extends Construct {
         { name: 'TAINT_TIMEOUT_SECONDS', value: String(TAINT_TIMEOUT_SECONDS) },
         { name: 'DRAIN_GRACE_SECONDS', value: String(budget.graceSeconds) },
         { name: 'DRAIN_TIMEOUT_SECONDS', value: String(budget.timeoutSeconds) },
+        ...this.env,
       ],
-      resources: resolveResources(this, 'resources', props.resources, NODE_DRAINER_DEFAULTS.resources),
+      resources: this.resources,
       securityContext: restrictedContainerSecurityContext(),
       volumeMounts: [
         { name: 'script', mountPath: SCRIPT_DIR, readOnly: true },
@@ -301,7 +306,9 @@ export class NodeDrainer extends Construct {
       ],
     };
 
-    this.daemonSet = new kplus.k8s.KubeDaemonSet(this, 'DaemonSet', {
+    this.daemonSet = renderObject(this, 'DaemonSet', {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
       metadata: meta(name),
       spec: {
         revisionHistoryLimit: 3,
@@ -332,11 +339,12 @@ export class NodeDrainer extends Construct {
             // Every taint, NoExecute included: the drainer must stay on a node that is being
             // tainted, cordoned and shut down.
             tolerations: [{ operator: 'Exists' }],
-            securityContext: restrictedPodSecurityContext({ runAsUser }),
+            securityContext: this.podSecurityContext,
+            ...(this.scheduling.nodeSelector ? { nodeSelector: this.scheduling.nodeSelector } : {}),
             containers: [container],
             volumes: [
               { name: 'script', configMap: { name: scriptName } },
-              { name: 'home', emptyDir: { sizeLimit: kplus.k8s.Quantity.fromString('64Mi') } },
+              { name: 'home', emptyDir: { sizeLimit: '64Mi' } },
             ],
           },
         },

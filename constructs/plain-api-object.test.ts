@@ -1,5 +1,8 @@
 import { ApiObject, App, Chart, JsonPatch, Lazy, ResolutionContext, Testing } from 'cdk8s';
-import { FleetOf, GrpcService, ServiceType, PlainApiObject } from '.';
+import {
+  FleetOf, GkeStorageClass, GrpcService, Microservice, MongoReplicaSet, NodeDrainer, Postgres, SecureNamespace, ServiceType,
+} from '.';
+import { PlainApiObject } from './plain-api-object';
 
 /** What cdk8s itself renders for an ApiObject (its resolver walk, sanitize, patches). */
 const cdk8sToJson = (o: ApiObject) => ApiObject.prototype.toJson.call(o);
@@ -13,7 +16,7 @@ describe('PlainApiObject', () => {
     const chart = Testing.chart();
     new GrpcService(chart, 'a', { image: 'i:1' });
     new GrpcService(chart, 'b', {
-      image: 'i:1', replicas: 3, serviceType: ServiceType.HEADLESS, env: { A: '1' }, command: ['x'], args: ['y'],
+      image: 'i:1', replicas: 3, serviceType: ServiceType.HEADLESS, env: [{ name: 'A', value: '1' }], command: ['x'], args: ['y'],
       endpoints: { service: 'e.endpoints.p.cloud.goog' }, podAnnotations: { 'mega8s.io/config-hash': 'abc' },
       resources: { limits: { cpu: '2' } }, labels: { team: 'x' },
     });
@@ -62,5 +65,69 @@ describe('PlainApiObject', () => {
     const chart = new Chart(app, 'c');
     const svc = new GrpcService(chart, 'a', { image: 'i:1' });
     expect(svc.deployment.toJson().spec.template.spec.containers[0].image).toBe('mirror/i:1');
+  });
+
+  test('with CDK8S_DISABLE_SORT set, keys keep their written order, exactly as cdk8s keeps them', () => {
+    const saved = process.env.CDK8S_DISABLE_SORT;
+    process.env.CDK8S_DISABLE_SORT = '1';
+    try {
+      const chart = Testing.chart();
+      const svc = new GrpcService(chart, 'a', { image: 'i:1', autoscaling: { maxReplicas: 3 } });
+      svc.deployment.addJsonPatch(JsonPatch.add('/spec/paused', true));
+      for (const o of plainObjects(chart)) {
+        expect(JSON.stringify(o.toJson())).toBe(JSON.stringify(cdk8sToJson(o)));
+      }
+      expect(Object.keys(svc.deployment.toJson().spec)[0]).toBe('revisionHistoryLimit');
+    } finally {
+      if (saved === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = saved;
+    }
+  });
+
+  test('a failing JSON patch is reported as cdk8s reports it, with the construct path', () => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'a', { image: 'i:1' });
+    svc.service.addJsonPatch(JsonPatch.test('/spec/type', 'NodePort'));
+    const ours = (() => { try { svc.service.toJson(); } catch (e: any) { return e.message; } })();
+    const theirs = (() => { try { cdk8sToJson(svc.service); } catch (e: any) { return e.message; } })();
+    expect(ours).toContain("Failed serializing construct at path 'test/a/Service'");
+    expect(ours).toBe(theirs);
+  });
+
+  /** Every construct of the library, in the configurations that add objects (HPA, PDB, sidecar, ...). */
+  function everything(): Chart {
+    const chart = new Chart(new App(), 'all', { namespace: 'team', disableResourceNameHashes: true });
+    new SecureNamespace(chart, 'team');
+    new GkeStorageClass(chart, 'fast', { regional: true });
+    new GrpcService(chart, 'g', { image: 'i:1', autoscaling: { maxReplicas: 4, behavior: { scaleUpStabilizationSeconds: 30 } }, endpoints: { service: 'e.endpoints.p.cloud.goog' } });
+    new FleetOf(chart, 'f', { size: 2, member: (s, id) => new GrpcService(s, id, { image: 'i:1', replicas: 2 }) });
+    new Microservice(chart, 'm', { image: 'i:1', replicas: 2, env: [{ name: 'A', value: '1' }] });
+    const mongo = new MongoReplicaSet(chart, 'mongo', { storageClassName: 'fast', createStorageClass: false });
+    mongo.allowFrom({ app: 'x' }, 'other');
+    const pg = new Postgres(chart, 'pg');
+    pg.allowFrom({ app: 'y' });
+    new NodeDrainer(chart, 'drainer');
+    return chart;
+  }
+  const KINDS = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'DaemonSet', 'Deployment', 'HorizontalPodAutoscaler', 'Namespace',
+    'NetworkPolicy', 'PodDisruptionBudget', 'ResourceQuota', 'Service', 'ServiceAccount', 'StatefulSet', 'StorageClass'];
+
+  test.each([['sorted', undefined], ['CDK8S_DISABLE_SORT', '1']])('every kind mega8s emits renders as cdk8s renders it (%s), JSON patches included', (_mode, disableSort) => {
+    const saved = process.env.CDK8S_DISABLE_SORT;
+    if (disableSort) process.env.CDK8S_DISABLE_SORT = disableSort; else delete process.env.CDK8S_DISABLE_SORT;
+    try {
+      const objects = everything().node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+      expect([...new Set(objects.map((o) => o.kind))].sort()).toEqual(KINDS);
+      // One object model: everything mega8s makes is rendered the same way.
+      for (const o of objects) expect(o).toBeInstanceOf(PlainApiObject);
+      for (const o of objects) expect(JSON.stringify(o.toJson())).toBe(JSON.stringify(cdk8sToJson(o)));
+      for (const o of objects) {
+        o.addJsonPatch(JsonPatch.add('/metadata/annotations', { patched: 'yes' }), JsonPatch.add('/zzz', [1, { b: 2, a: 1 }]));
+        const json = o.toJson();
+        expect(json.metadata.annotations).toEqual({ patched: 'yes' });
+        expect(JSON.stringify(json)).toBe(JSON.stringify(cdk8sToJson(o)));
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CDK8S_DISABLE_SORT; else process.env.CDK8S_DISABLE_SORT = saved;
+    }
   });
 });

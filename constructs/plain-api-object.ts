@@ -31,14 +31,21 @@ export class PlainApiObject extends ApiObject {
 
   public toJson(): any {
     if (!onlyBuiltInResolvers(App.of(this) as App)) return super.toJson();
-    const data = sanitize({ ...this.body, metadata: this.metadata.toJson() });
-    if (data === NOT_PLAIN) return super.toJson();
-    const patched = this.ops.length ? JsonPatch.apply(data, ...this.ops) : data;
-    const result: Record<string, unknown> = {};
-    for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
-      if (k in patched) result[k] = patched[k];
+    try {
+      // cdk8s reads the switch on every render; so does this.
+      const sortKeys = !process.env.CDK8S_DISABLE_SORT;
+      const data = sanitize({ ...this.body, metadata: this.metadata.toJson() }, sortKeys);
+      if (data === NOT_PLAIN) return super.toJson();
+      const patched = this.ops.length ? JsonPatch.apply(data, ...this.ops) : data;
+      const result: Record<string, unknown> = {};
+      for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
+        if (k in patched) result[k] = patched[k];
+      }
+      return result;
+    } catch (e) {
+      // The same wrapping cdk8s gives a failed render.
+      throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
     }
-    return result;
   }
 }
 
@@ -55,8 +62,8 @@ function onlyBuiltInResolvers(app: App): boolean {
   return ok;
 }
 
-// cdk8s's sanitizeValue with sorted keys, which gives up (NOT_PLAIN) on anything a resolver could change.
-function sanitize(value: any): any {
+// cdk8s's sanitizeValue (keys sorted unless CDK8S_DISABLE_SORT is set), which gives up (NOT_PLAIN) on anything a resolver could change.
+function sanitize(value: any, sortKeys: boolean): any {
   if (value === null || value === undefined) return undefined;
   const t = typeof value;
   if (t === 'string' || t === 'number' || t === 'boolean') return value;
@@ -64,7 +71,7 @@ function sanitize(value: any): any {
   if (Array.isArray(value)) {
     const out = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
-      const v = sanitize(value[i]);
+      const v = sanitize(value[i], sortKeys);
       if (v === NOT_PLAIN) return NOT_PLAIN;
       out[i] = v;
     }
@@ -72,8 +79,8 @@ function sanitize(value: any): any {
   }
   if (value.constructor !== Object || typeof value.resolve === 'function') return NOT_PLAIN;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = sanitize(value[key]);
+  for (const key of sortKeys ? Object.keys(value).sort() : Object.keys(value)) {
+    const v = sanitize(value[key], sortKeys);
     if (v === NOT_PLAIN) return NOT_PLAIN;
     if (v !== undefined) out[key] = v;
   }

@@ -3,6 +3,7 @@ import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
 import { POSTGRES_DEFAULTS, Postgres, PostgresProps } from './postgres';
 import { errorOf } from '../lib/testing';
+import { NodeSelectorOperator, TaintEffect, TolerationOperator } from './workload';
 
 function chartIn(namespace: string | undefined = 'shippy'): Chart {
   return new Chart(new App(), 'test', { namespace, disableResourceNameHashes: true });
@@ -91,12 +92,13 @@ describe('Postgres', () => {
   });
 
   test('grace period, resources and scheduling', () => {
-    const tolerations = [{ key: 'cloud.google.com/gke-spot', operator: 'Exists', effect: 'NoSchedule' }];
-    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['db'] }] }] } };
-    const { pod, container } = build({ tolerations, nodeAffinity, resources: { requests: { cpu: '1' } }, terminationGraceSeconds: 90 });
+    const tolerations = [{ key: 'cloud.google.com/gke-spot', operator: TolerationOperator.EXISTS, effect: TaintEffect.NO_SCHEDULE }];
+    const nodeAffinity = { required: [[{ key: 'pool', operator: NodeSelectorOperator.IN, values: ['db'] }]] };
+    const { pod, container } = build({ tolerations, nodeAffinity, nodeSelector: { disk: 'ssd' }, resources: { requests: { cpu: '1' } }, terminationGraceSeconds: 90 });
     expect(pod.terminationGracePeriodSeconds).toBe(90);
-    expect(pod.tolerations).toEqual(tolerations);
-    expect(pod.affinity).toEqual({ nodeAffinity });
+    expect(pod.tolerations).toEqual([{ key: 'cloud.google.com/gke-spot', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(pod.nodeSelector).toEqual({ disk: 'ssd' });
+    expect(pod.affinity).toEqual({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['db'] }] }] } } });
     expect(container.resources).toEqual({ requests: { cpu: '1', memory: '256Mi' }, limits: { memory: '512Mi' } });
     expect(build().pod.terminationGracePeriodSeconds).toBe(60);
   });

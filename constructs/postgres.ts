@@ -1,20 +1,17 @@
-import { Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { ClientAccess } from './client-access';
-import { dataClaimTemplate, onePodAtATime } from './stateful';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ClientAccess } from './client-access';
 import { configHashAnnotations } from './config-hash';
-import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
-import { Resources, resolveResources } from './resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
-import {
-  PropError, checkDns1123Label, checkDns1123Subdomain, checkInteger, checkNonEmpty, checkQuantity, show,
-} from './validate';
+import { Resources } from './resources';
+import { restrictedContainerSecurityContext } from './security';
+import { dataClaimTemplate } from './stateful';
+import { PropError, checkDns1123Subdomain, checkQuantity, show } from './validate';
+import { EnvVar, Workload, WorkloadProps, plainJson } from './workload';
 
-export interface PostgresProps {
+export interface PostgresProps extends WorkloadProps {
   /**
    * Name of the StatefulSet, the headless Service, the PDB and the NetworkPolicy, and the
-   * `app.kubernetes.io/instance` label. The pod is `<name>-0`.
+   * `app.kubernetes.io/instance` label (at most 52 characters). The pod is `<name>-0`.
    * @default the construct id
    */
   readonly name?: string;
@@ -66,42 +63,27 @@ export interface PostgresProps {
    */
   readonly clusterDomain?: string;
   /**
-   * Container resources; fields left out keep their defaults.
-   * @default requests cpu 250m, memory 256Mi; limits memory 512Mi
-   */
-  readonly resources?: Resources;
-  /**
    * Seconds between the stop signal and SIGKILL. The image stops with SIGINT (fast shutdown:
    * sessions are cut, a shutdown checkpoint is written); at least 30.
    * @default 60
    */
   readonly terminationGraceSeconds?: number;
   /**
-   * Node affinity of the pod.
-   * @default none
+   * Container resources; fields left out keep their defaults.
+   * @default requests cpu 250m, memory 256Mi; limits memory 512Mi
    */
-  readonly nodeAffinity?: kplus.k8s.NodeAffinity;
+  readonly resources?: Resources;
   /**
-   * Tolerations of the pod.
-   * @default none
+   * User id postgres runs as; the data volume's group follows it.
+   * @default 999, the Debian image's `postgres` user
    */
-  readonly tolerations?: kplus.k8s.Toleration[];
+  readonly runAsUser?: number;
   /**
    * Pod label selectors of the client workloads allowed to connect (same namespace). More can be
    * added with `allowFrom()`.
    * @default none: nobody
    */
   readonly allowFrom?: Record<string, string>[];
-  /**
-   * `app.kubernetes.io/part-of` label.
-   * @default none
-   */
-  readonly partOf?: string;
-  /**
-   * Extra labels on every object and on the pod (never in selectors).
-   * @default none
-   */
-  readonly labels?: Record<string, string>;
 }
 
 export const POSTGRES_DEFAULTS = {
@@ -156,8 +138,7 @@ export interface PostgresClientEnvNames {
  *
  * Contract ids: `StatefulSet`, `Service`, `Pdb`, `NetworkPolicy`.
  */
-export class Postgres extends Construct {
-  public readonly name: string;
+export class Postgres extends Workload {
   public readonly namespace: string;
   /** The Service's DNS name: `<name>.<namespace>.svc.<clusterDomain>`. */
   public readonly host: string;
@@ -166,28 +147,39 @@ export class Postgres extends Construct {
   public readonly username: string;
   public readonly passwordSecretName: string;
   public readonly passwordSecretKey: string;
-  /** The immutable labels selecting the pod. */
-  public readonly selector: Record<string, string>;
-  public readonly statefulSet: kplus.k8s.KubeStatefulSet;
-  public readonly service: kplus.k8s.KubeService;
-  public readonly podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget;
-  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  public readonly statefulSet: ApiObject;
+  public readonly service: ApiObject;
+  public readonly podDisruptionBudget: ApiObject;
+  public readonly networkPolicy: ApiObject;
   private readonly access: ClientAccess;
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
-    super(scope, id);
     const D = POSTGRES_DEFAULTS;
-    const name = this.name = checkDns1123Label(this, 'name', props.name ?? id);
-    if (name.length > 52) throw new PropError(this, 'name', `name ${show(name)} is longer than 52 characters: the controller-revision-hash label of its pod would not fit in 63`);
-    const replicas = props.replicas ?? 1;
-    if (replicas !== 1) {
-      throw new PropError(this, 'replicas', `replicas ${show(replicas)} is not supported: independent postgres pods are separate databases, not a cluster (nothing replicates between them and a client lands on any of them); run one primary (replicas 1), or use a postgres operator such as CloudNativePG for replicas and failover`);
+    const image = props.image ?? D.image;
+    super(scope, id, props, {
+      appName: 'postgresql',
+      component: 'database',
+      image,
+      maxNameLength: 52,
+      defaults: {
+        resources: D.resources,
+        runAsUser: POSTGRES_UID,
+        runAsGroup: POSTGRES_UID,
+        fsGroup: POSTGRES_UID,
+        terminationGraceSeconds: D.terminationGraceSeconds,
+        minTerminationGraceSeconds: D.minTerminationGraceSeconds,
+        minTerminationGraceReason: 'postgres writes a shutdown checkpoint before it stops',
+        replicas: 1,
+      },
+      reservedEnv: ['POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_PASSWORD', 'PGDATA'],
+    });
+    const name = this.name;
+    if (this.replicas !== 1) {
+      throw new PropError(this, 'replicas', `replicas ${show(this.replicas)} is not supported: independent postgres pods are separate databases, not a cluster (nothing replicates between them and a client lands on any of them); run one primary (replicas 1), or use a postgres operator such as CloudNativePG for replicas and failover`);
     }
     const namespace = Chart.of(this).namespace;
     if (!namespace) throw new PropError(this, 'namespace', 'the chart has no namespace: the Service\'s DNS name needs one (new Chart(scope, id, { namespace }))');
     this.namespace = namespace;
-    const image = checkNonEmpty(this, 'image', props.image ?? D.image);
-    if (/\s/.test(image)) throw new PropError(this, 'image', `image ${show(image)} contains white space`);
     const database = this.database = props.database ?? D.database;
     if (typeof database !== 'string' || !SQL_IDENTIFIER.test(database)) {
       throw new PropError(this, 'database', `database ${show(database)} is not a plain SQL identifier (lowercase letters, digits and '_', starting with a letter or '_', at most 63 characters)`);
@@ -204,52 +196,41 @@ export class Postgres extends Construct {
     const storageSize = checkQuantity(this, 'storageSize', props.storageSize ?? D.storageSize);
     const storageClassName = props.storageClassName === undefined ? undefined : checkDns1123Subdomain(this, 'storageClassName', props.storageClassName);
     const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
-    const grace = props.terminationGraceSeconds ?? D.terminationGraceSeconds;
-    if (typeof grace === 'number' && Number.isInteger(grace) && grace < D.minTerminationGraceSeconds) {
-      throw new PropError(this, 'terminationGraceSeconds', `terminationGraceSeconds ${grace} is too short: postgres writes a shutdown checkpoint before it stops; expected at least ${D.minTerminationGraceSeconds}`);
-    }
-    checkInteger(this, 'terminationGraceSeconds', grace, D.minTerminationGraceSeconds);
-
-    const identity: AppIdentity = { name: 'postgresql', instance: name, component: 'database', partOf: props.partOf, version: versionOfImage(image) };
-    const labels = recommendedLabels(identity, props.labels);
-    const selector = this.selector = selectorLabels(identity);
+    const labels = this.labels;
+    const selector = this.selector;
+    this.addPort({ name: PORT_NAME, port: POSTGRES_PORT, protocol: 'TCP' });
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
 
-    this.service = new kplus.k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+    this.service = this.object('Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
       spec: {
-        clusterIp: 'None',
+        clusterIP: 'None',
         selector,
-        ports: [{ name: PORT_NAME, protocol: 'TCP', port: POSTGRES_PORT, targetPort: kplus.k8s.IntOrString.fromString(PORT_NAME) }],
+        ports: [{ name: PORT_NAME, protocol: 'TCP', port: POSTGRES_PORT, targetPort: PORT_NAME }],
       },
     });
 
     // Literal values: the probe needs no shell. Exit 0 = accepting connections.
-    const env: kplus.k8s.EnvVar[] = [
+    const env: EnvVar[] = [
       { name: 'POSTGRES_USER', value: username },
       { name: 'POSTGRES_DB', value: database },
       { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: this.passwordSecretName, key } } },
       { name: 'PGDATA', value: POSTGRES_PGDATA },
+      ...this.env,
     ];
     const isReady = ['pg_isready', '--host=127.0.0.1', `--port=${POSTGRES_PORT}`, `--username=${username}`, `--dbname=${database}`, '--timeout=5'];
     const containerSecurity = restrictedContainerSecurityContext();
-    this.statefulSet = new kplus.k8s.KubeStatefulSet(this, 'StatefulSet', {
-      metadata: { name, labels },
+    this.statefulSet = this.object('StatefulSet', {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
       spec: {
         serviceName: this.service.name,
         replicas: 1,
         updateStrategy: { type: 'RollingUpdate' },
         revisionHistoryLimit: 3,
         selector: { matchLabels: selector },
-        template: {
-          metadata: { labels, annotations: configHashAnnotations({ env }) },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: grace,
-            securityContext: restrictedPodSecurityContext({ runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID }),
-            ...(props.nodeAffinity ? { affinity: { nodeAffinity: props.nodeAffinity } } : {}),
-            ...(props.tolerations ? { tolerations: [...props.tolerations] } : {}),
+        template: this.podTemplate({
             containers: [{
               name: 'postgres',
               image,
@@ -260,7 +241,7 @@ export class Postgres extends Construct {
               // The first start runs initdb, and a restart after a crash replays WAL: the server
               // does not accept connections for a while, which must not count against liveness.
               startupProbe: { exec: { command: isReady }, periodSeconds: 10, timeoutSeconds: 6, failureThreshold: 60 },
-              resources: resolveResources(this, 'resources', props.resources, D.resources),
+              resources: this.resources,
               securityContext: containerSecurity,
               volumeMounts: [
                 { name: 'data', mountPath: DATA_MOUNT },
@@ -269,18 +250,17 @@ export class Postgres extends Construct {
               ],
             }],
             volumes: [
-              { name: 'run', emptyDir: { sizeLimit: kplus.k8s.Quantity.fromString('16Mi') } },
+              { name: 'run', emptyDir: { sizeLimit: '16Mi' } },
               { name: 'tmp', emptyDir: {} },
             ],
-          },
-        },
-        volumeClaimTemplates: [dataClaimTemplate(selector, storageSize, storageClassName)],
+        }, configHashAnnotations({ env })),
+        volumeClaimTemplates: [plainJson(dataClaimTemplate(selector, storageSize, storageClassName))],
       },
     });
 
     // One pod: maxUnavailable 1 lets a node drain move it (the database is down meanwhile);
     // minAvailable 1 would block every drain of its node forever.
-    this.podDisruptionBudget = onePodAtATime(this, name, labels, selector);
+    this.podDisruptionBudget = this.onePodAtATime();
 
     this.access = new ClientAccess(this, { name, labels, selector, port: POSTGRES_PORT, namespace: this.namespace, peers: false });
     this.networkPolicy = this.access.networkPolicy;
@@ -293,10 +273,11 @@ export class Postgres extends Construct {
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
     this.access.allow(podSelector, namespace);
+    super.allowFrom(podSelector, namespace);
   }
 
   /** Env vars with the connection details (libpq's names unless renamed); the password from the Secret. */
-  public clientEnv(names: PostgresClientEnvNames = {}): kplus.k8s.EnvVar[] {
+  public clientEnv(names: PostgresClientEnvNames = {}): EnvVar[] {
     const n = { host: 'PGHOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'PGPASSWORD', ...names };
     for (const v of Object.values(n)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(v)} is not a valid environment variable name`);

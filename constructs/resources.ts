@@ -1,6 +1,5 @@
-import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { checkQuantity } from './validate';
+import { PropError, checkQuantity, show } from './validate';
 
 /** CPU and memory amounts as Kubernetes quantities (`250m`, `128Mi`). */
 export interface ResourceAmounts {
@@ -28,7 +27,11 @@ export interface ResourceRequirementsJson {
  */
 export function mergeResources(scope: IConstruct, prop: string, given: Resources | undefined, defaults: Resources): ResourceRequirementsJson {
   const render = (kind: 'requests' | 'limits') => {
-    const merged = { ...defaults[kind], ...given?.[kind] };
+    const part = given?.[kind];
+    if (part !== undefined && (part === null || typeof part !== 'object' || Array.isArray(part))) {
+      throw new PropError(scope, `${prop}.${kind}`, `${prop}.${kind} ${show(part)} is not an object: expected { cpu, memory }`);
+    }
+    const merged = { ...defaults[kind], ...part };
     const out: { cpu?: string; memory?: string } = {};
     for (const key of ['cpu', 'memory'] as const) {
       const value = merged[key];
@@ -39,12 +42,4 @@ export function mergeResources(scope: IConstruct, prop: string, given: Resources
   const requests = render('requests');
   const limits = render('limits');
   return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
-}
-
-/** `mergeResources` rendered as the L1 `ResourceRequirements` of cdk8s-plus-27's `k8s` module. */
-export function resolveResources(scope: IConstruct, prop: string, given: Resources | undefined, defaults: Resources): kplus.k8s.ResourceRequirements {
-  const json = mergeResources(scope, prop, given, defaults);
-  const l1 = (amounts?: { cpu?: string; memory?: string }) => amounts && Object.fromEntries(
-    Object.entries(amounts).map(([k, v]) => [k, kplus.k8s.Quantity.fromString(v as string)]));
-  return { ...(json.requests ? { requests: l1(json.requests) } : {}), ...(json.limits ? { limits: l1(json.limits) } : {}) };
 }

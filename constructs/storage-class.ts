@@ -1,8 +1,9 @@
-import * as kplus from 'cdk8s-plus-27';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { LABEL_MANAGED_BY, LABEL_PART_OF, MANAGED_BY } from './labels';
 import { clusterScoped } from './scope';
-import { PropError, checkDns1123Subdomain, show } from './validate';
+import { PropError, checkDns1123Subdomain, checkLabelValue, show } from './validate';
+import { renderObject } from './workload';
 
 /** The CSI driver of Compute Engine persistent disks on GKE (the in-tree `kubernetes.io/gce-pd` is gone). */
 export const GKE_PD_CSI_DRIVER = 'pd.csi.storage.gke.io';
@@ -67,7 +68,7 @@ export interface GkeStorageClassProps {
  */
 export class GkeStorageClass extends Construct {
   public readonly name: string;
-  public readonly storageClass: kplus.k8s.KubeStorageClass;
+  public readonly storageClass: ApiObject;
 
   constructor(scope: Construct, id: string, props: GkeStorageClassProps = {}) {
     super(scope, id);
@@ -80,7 +81,13 @@ export class GkeStorageClass extends Construct {
     if (!Object.values(ReclaimPolicy).includes(reclaimPolicy)) {
       throw new PropError(this, 'reclaimPolicy', `reclaimPolicy ${show(reclaimPolicy)} is not one of ${Object.values(ReclaimPolicy).join(', ')}`);
     }
-    this.storageClass = clusterScoped(new kplus.k8s.KubeStorageClass(this, 'Resource', {
+    if (props.partOf !== undefined) checkLabelValue(this, 'partOf', props.partOf);
+    if (props.regional !== undefined && typeof props.regional !== 'boolean') {
+      throw new PropError(this, 'regional', `regional ${show(props.regional)} is not a boolean`);
+    }
+    this.storageClass = clusterScoped(renderObject(this, 'Resource', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
       metadata: {
         name: this.name,
         labels: { ...(props.partOf ? { [LABEL_PART_OF]: props.partOf } : {}), [LABEL_MANAGED_BY]: MANAGED_BY },

@@ -1,6 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL, MongoReplicaSet, NodeDrainer, SecureNamespace } from '../../constructs';
+import {
+  GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL, MongoReplicaSet, NodeDrainer, NodeSelectorOperator, SecureNamespace, TaintEffect, TolerationOperator,
+} from '../../constructs';
 import { Environment, NodeKind } from '../env';
 import { ChartDefinition } from './chart';
 
@@ -46,18 +48,14 @@ export class PreemptibleChart extends Chart {
 
     const nodeLabel = this.nodeLabel = NODE_KIND_LABELS[env.preemptible.nodeKind];
     this.mongo = new MongoReplicaSet(this, 'mongo', {
-      members: 3,
+      replicas: 3,
       replicaSetName: 'rs0',
       storageSize: '10Gi',
       partOf: PART_OF,
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: nodeLabel, operator: 'In', values: ['true'] }] }],
-        },
-      },
+      nodeAffinity: { required: [[{ key: nodeLabel, operator: NodeSelectorOperator.IN, values: ['true'] }]] },
       // GKE discount node pools are commonly tainted `<label>=true:NoSchedule` to keep other
       // workloads off them. Not the drainer's taint: a preempted node must take no new member.
-      tolerations: [{ key: nodeLabel, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+      tolerations: [{ key: nodeLabel, operator: TolerationOperator.EQUAL, value: 'true', effect: TaintEffect.NO_SCHEDULE }],
       // A drained member gets the drain's grace period whatever its spec says; the spec says the
       // same, and MongoReplicaSet sizes mongod's step-down wait to fit inside it.
       terminationGraceSeconds: this.drainer.drainGraceSeconds,

@@ -51,7 +51,7 @@ export class ShippyChart extends Chart {
 
     this.fast = new GkeStorageClass(this, 'fast', { diskType: GkeDiskType.PD_SSD, partOf: PART_OF });
     this.mongo = new MongoReplicaSet(this, 'mongo', {
-      members: 3,
+      replicas: 3,
       replicaSetName: 'rs0',
       storageSize: '10Gi',
       storageClassName: this.fast.name,
