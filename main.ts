@@ -5,14 +5,15 @@
  *   npm run synth -- --env prod   only prod (the other dist/ folders stay as they are)
  *   npx cdk8s synth               the same app, driven by cdk8s-cli: writes only the manifests,
  *                                 <env>/<chart>.k8s.yaml, into cdk8s's folder (CDK8S_OUTDIR:
- *                                 cdk8s.out/ as cdk8s.yaml says, `-o DIR`, or a temp folder for
- *                                 `--stdout`), where cdk8s lists them and its validation plugins
- *                                 read them. It never writes or deletes dist/.
+ *                                 cdk8s.out/ as cdk8s.yaml says, or `-o DIR`), where cdk8s lists
+ *                                 them and its validation plugins read them; for `--stdout`, one
+ *                                 file all/mega8s.k8s.yaml that cdk8s prints. It never writes or
+ *                                 deletes dist/.
  *
  * Nothing is written unless every environment builds and passes every check; the output folder is
  * replaced only if it is mega8s output, crash-safely (lib/synth/write.ts).
  *
- * Test seam (used by main.int.test.ts, never set otherwise): MEGA8S_TEST_PAUSE_AT=<lock|write|swap>
+ * Test seam (used by main.int.test.ts, never set otherwise): MEGA8S_TEST_PAUSE_AT=<lock|write|swap|renamed>
  * makes the writer print "paused at <point>" to stderr and wait MEGA8S_TEST_PAUSE_MS (default 60 s)
  * there, so a test can kill it at that instant; MEGA8S_TEST_FAIL_AT=<point>:<CODE> makes the writer
  * fail there with that I/O error code (ENOSPC, EROFS, …).
@@ -39,6 +40,14 @@ function testSeam(): ((point: SeamPoint) => void) | undefined {
 
 const cdk8sOutDir = process.env.CDK8S_OUTDIR;
 
+function isEmptyFolder(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).length === 0;
+  } catch {
+    return false;
+  }
+}
+
 const program = new Command('mega8s-synth')
   .description('synthesize every chart for every environment into dist/<env>/')
   .option('-e, --env <name...>', 'only these environments (repeat or list)')
@@ -50,6 +59,10 @@ const program = new Command('mega8s-synth')
     // Under cdk8s synth: cdk8s's folder, manifests only; otherwise dist/ with everything.
     const underCdk8s = opts.out === undefined && cdk8sOutDir !== undefined;
     const out = opts.out ?? cdk8sOutDir ?? 'dist';
+    // cdk8s deletes its output folder before it runs the app, except for --stdout, where it hands
+    // over a fresh empty temp folder and pipes every file in it to stdout at once (interleaving
+    // large files): then one file, every manifest in order.
+    const forStdout = underCdk8s && isEmptyFolder(out);
     try {
       const only = (opts.env ?? []).flatMap((e) => e.split(','));
       if (only.some((e) => e.trim() === '')) {
@@ -63,11 +76,12 @@ const program = new Command('mega8s-synth')
       }
       const results = synthesize({
         envsDir: opts.envs, outDir: out, only, dryRun: opts.dryRun,
-        layout: underCdk8s ? 'manifests' : 'dist', seam: testSeam(),
+        layout: forStdout ? 'stream' : underCdk8s ? 'manifests' : 'dist', seam: testSeam(),
       });
       for (const r of results) {
         const files = [...r.files.keys()].filter((f) => !underCdk8s || f.endsWith('.k8s.yaml'));
-        console.log(`${r.env.name}: ${r.objects} objects -> ${out}/${r.env.name}/ (${files.join(', ')})`);
+        const where = forStdout ? `${out}/all/mega8s.k8s.yaml` : `${out}/${r.env.name}/ (${files.join(', ')})`;
+        console.log(`${r.env.name}: ${r.objects} objects -> ${where}`);
       }
       const verb = opts.dryRun ? 'checked' : 'wrote';
       console.log(`${verb} ${results.length} environment(s) in ${Math.round(performance.now() - started)} ms`);

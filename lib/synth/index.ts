@@ -25,9 +25,12 @@ export interface SynthOptions {
   /**
    * What lands in each `<out>/<env>/`: everything (`dist`: manifests, kustomization.yaml,
    * summary.md) or only the `<chart>.k8s.yaml` manifests (`manifests`: what `cdk8s synth` reads).
+   * `stream`: every manifest of every environment in one file, `all/mega8s.k8s.yaml`, for
+   * `cdk8s synth --stdout`, which pipes all files to stdout at once and so interleaves the chunks
+   * of several large files.
    * @default 'dist'
    */
-  readonly layout?: 'dist' | 'manifests';
+  readonly layout?: 'dist' | 'manifests' | 'stream';
   /** Test seam of the writer: may block or throw at each point (see lib/synth/write.ts). */
   readonly seam?: (point: SeamPoint) => void;
 }
@@ -99,10 +102,14 @@ export function synthesize(options: SynthOptions = {}): EnvironmentResult[] {
   }
   if (problems.length) throw new SynthError(problems);
   if (!options.dryRun) {
-    const manifestsOnly = options.layout === 'manifests';
-    const trees = new Map(results.map((r) => [r.env.name, manifestsOnly
-      ? new Map([...r.files].filter(([f]) => f.endsWith('.k8s.yaml')).map(([f, c]) => [f, c.startsWith('---\n') ? c : `---\n${c}`]))
-      : r.files]));
+    const layout = options.layout ?? 'dist';
+    // For cdk8s: only the manifests, each file starting a document, so that files concatenate.
+    const manifests = (r: EnvironmentResult) => [...r.files].filter(([f]) => f.endsWith('.k8s.yaml')).map(([f, c]) => [f, c.startsWith('---\n') ? c : `---\n${c}`] as const);
+    const trees: Map<string, ReadonlyMap<string, string>> = layout === 'dist'
+      ? new Map(results.map((r) => [r.env.name, r.files]))
+      : layout === 'manifests'
+        ? new Map(results.map((r) => [r.env.name, new Map(manifests(r))]))
+        : new Map([['all', new Map([['mega8s.k8s.yaml', results.flatMap((r) => manifests(r).map(([, c]) => c)).join('')]])]]);
     try {
       writeDist(options.outDir ?? 'dist', trees, {
         root,
