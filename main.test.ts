@@ -60,23 +60,19 @@ describe('mega8s app', () => {
     }
   });
 
-  test('two synths give the same bytes', () => {
-    const a = synthesize({ root: ROOT, dryRun: true });
-    const b = synthesize({ root: ROOT, dryRun: true });
-    expect(a.map((r) => [...r.files])).toEqual(b.map((r) => [...r.files]));
-  });
-
-  test('synthesize writes dist/ for every environment with the marker, and `only` rewrites only those', () => {
+  // The second synth of this file: equal to the committed dist/, which equals the first, so the
+  // synth is deterministic.
+  test('synthesize writes dist/ for every environment with the marker, the same bytes again, and `only` rewrites only those', () => {
     const { dir, cleanup } = scratch();
     try {
       fs.rmSync(path.join(dir, 'dist'), { recursive: true });
       expect(synthesize({ root: dir }).map((r) => r.env.name)).toEqual(ENVS);
       expect(readTree(path.join(dir, 'dist'))).toEqual(readTree(path.join(ROOT, 'dist')));
-      fs.writeFileSync(path.join(dir, 'dist', 'dev', 'marker'), 'kept');
-      fs.writeFileSync(path.join(dir, 'dist', 'prod', 'stale'), 'dropped');
-      synthesize({ root: dir, only: ['prod'] });
-      expect(fs.readFileSync(path.join(dir, 'dist', 'dev', 'marker'), 'utf8')).toBe('kept');
-      expect(fs.existsSync(path.join(dir, 'dist', 'prod', 'stale'))).toBe(false);
+      fs.writeFileSync(path.join(dir, 'dist', 'prod', 'marker'), 'kept');
+      fs.writeFileSync(path.join(dir, 'dist', 'dev', 'stale'), 'dropped');
+      synthesize({ root: dir, only: ['dev'] });
+      expect(fs.readFileSync(path.join(dir, 'dist', 'prod', 'marker'), 'utf8')).toBe('kept');
+      expect(fs.existsSync(path.join(dir, 'dist', 'dev', 'stale'))).toBe(false);
       expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'envs']);
     } finally {
       cleanup();
