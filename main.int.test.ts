@@ -331,6 +331,26 @@ describe('cdk8s synth', () => {
   });
 });
 
+describe('adding an environment is one file', () => {
+  test('a copy of the project with envs/qa.env added: npm run synth writes dist/qa/, and the unit suites that read envs/ pass unchanged', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-qa-'));
+    scratches.push(dir);
+    for (const entry of ['constructs', 'lib', 'envs', 'dist', 'protos', 'main.ts', 'main.test.ts', 'package.json', 'jest.config.js', 'tsconfig.json', 'README.md', 'cdk8s.yaml']) {
+      if (fs.existsSync(path.join(ROOT, entry))) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    fs.copyFileSync(path.join(dir, 'envs', 'staging.env'), path.join(dir, 'envs', 'qa.env'));
+    const synth = spawnSync(process.execPath, ['--require', TSX, 'main.ts'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    expect(synth.status).toBe(0);
+    expect(synth.stdout).toContain(`wrote ${ENVS.length + 1} environment(s)`);
+    expect(fs.readdirSync(path.join(dir, 'dist', 'qa')).sort()).toEqual(['fourhundred.k8s.yaml', 'kustomization.yaml', 'preemptible.k8s.yaml', 'shippy.k8s.yaml', 'summary.md']);
+    const jest = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', 'main.test.ts', 'lib/env.test.ts', 'lib/charts', 'lib/synth'],
+      { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+    expect({ status: jest.status, failures: jest.stderr.split('\n').filter((l) => /✕|FAIL/.test(l)) }).toEqual({ status: 0, failures: [] });
+    expect(jest.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+  });
+});
+
 describe('kubectl', () => {
   const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
   (kubectl.status === 0 ? test : test.skip).each(ENVS)('kubectl kustomize dist/%s parses every object, with no duplicates', (env) => {

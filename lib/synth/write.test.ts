@@ -82,6 +82,14 @@ describe('writeDist', () => {
     expect(listing(root)).toEqual(before);
   });
 
+  test('an output that is a symlink loop, or a FIFO, is one error naming the path', () => {
+    fs.symlinkSync('loop', path.join(root, 'loop'));
+    expect(outputError(() => writeDist('loop', tree('dev', 'x'), { root }))).toBe(`${path.join(root, 'loop')}: too many levels of symbolic links (ELOOP)`);
+    require('child_process').execFileSync('mkfifo', [path.join(root, 'fifo')]);
+    expect(outputError(() => writeDist('fifo', tree('dev', 'x'), { root }))).toMatch(/^output folder "fifo" \(.*\) is not a folder: refused$/);
+    expect(fs.readdirSync(root).sort()).toEqual(['envs', 'fifo', 'loop']);
+  });
+
   test('accepts an empty folder, and an unmarked tree of the older layout', () => {
     fs.mkdirSync(path.join(root, 'empty'));
     writeDist('empty', tree('dev', 'x'), { root });
