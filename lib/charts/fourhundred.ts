@@ -1,12 +1,19 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FleetOf, GrpcService, ServiceType, SecureNamespace } from '../../constructs';
-import { Environment } from '../env';
+import { Environment, defineSettings, dnsSubdomain, int, oneOf, optionalSetting, setting } from '../env';
 import { ChartDefinition } from './chart';
 
 export const FOURHUNDRED_NAMESPACE = 'fourhundred';
 /** Labels the article's load loop selects services by (`--selector=grpc==true,service==whoami`). */
 export const WHOAMI_LABELS = { grpc: 'true', service: 'whoami' } as const;
+
+/** The env-file keys of this chart. */
+export const FOURHUNDRED_SETTINGS = defineSettings('fourhundred', {
+  fleetSize: setting('FOURHUNDRED_FLEET_SIZE', int(0, 10_000), { doc: 'How many whoami gRPC services the fourhundred chart runs.' }),
+  serviceType: setting('FOURHUNDRED_SERVICE_TYPE', oneOf(['ClusterIP', 'LoadBalancer', 'NodePort', 'Headless']), { default: 'ClusterIP', doc: 'How each whoami service is exposed.' }),
+  endpointsService: optionalSetting('FOURHUNDRED_ENDPOINTS_SERVICE', dnsSubdomain(), { doc: 'Cloud Endpoints service name; when set, the chart adds the Endpoints-fronted `grpc-server` (the article\'s 401st load balancer).' }),
+});
 
 /**
  * The article's cluster: a fleet of whoami gRPC services (`service-000` …), one Deployment and one
@@ -22,12 +29,13 @@ export class FourHundredChart extends Chart {
     super(scope, 'fourhundred', { namespace: FOURHUNDRED_NAMESPACE, disableResourceNameHashes: true });
     new SecureNamespace(this, 'Namespace', { name: FOURHUNDRED_NAMESPACE, partOf: 'fourhundred' });
     const image = `${env.images.registry}/grpc-server:${env.images.tag}`;
-    const serviceType = env.fourhundred.serviceType as ServiceType;
+    const settings = FOURHUNDRED_SETTINGS.of(env);
+    const serviceType = settings.serviceType as ServiceType;
 
     // GrpcService's `labels` put grpc=true, service=whoami on every object and pod of a member,
     // so the fleet needs no labels of its own.
     this.fleet = new FleetOf(this, 'service', {
-      size: env.fourhundred.fleetSize,
+      size: settings.fleetSize,
       member: (s, id) => new GrpcService(s, id, {
         image,
         appName: 'whoami',
@@ -38,14 +46,14 @@ export class FourHundredChart extends Chart {
       }),
     });
 
-    if (env.fourhundred.endpointsService) {
+    if (settings.endpointsService) {
       this.endpointsServer = new GrpcService(this, 'grpc-server', {
         image,
         appName: 'grpc-server',
         partOf: 'fourhundred',
         port: 10000,
         serviceType: ServiceType.LOAD_BALANCER,
-        endpoints: { service: env.fourhundred.endpointsService },
+        endpoints: { service: settings.endpointsService },
       });
     }
   }
@@ -54,4 +62,5 @@ export class FourHundredChart extends Chart {
 export const fourhundredChart: ChartDefinition = {
   name: 'fourhundred',
   build: (scope, env) => new FourHundredChart(scope, env),
+  settings: FOURHUNDRED_SETTINGS,
 };

@@ -3,7 +3,7 @@ import { Environment, loadEnvironment, loadEnvironments } from '../env';
 import { chartObjects } from '../synth/build';
 import { checkObjects } from '../synth/check';
 import { toYamlDocuments } from '../synth/yaml';
-import { PreemptibleChart, preemptibleChart } from './preemptible';
+import { PREEMPTIBLE_SETTINGS, PreemptibleChart, preemptibleChart } from './preemptible';
 
 const dev = loadEnvironment('envs/dev.env');
 
@@ -47,7 +47,7 @@ describe('preemptible chart', () => {
     ['prod', 'preemptible', 'cloud.google.com/gke-preemptible'],
   ])('%s (%s nodes): the replica set runs only on nodes labelled %s and tolerates their taint', (envName, kind, label) => {
     const env = loadEnvironment(`envs/${envName}.env`);
-    expect(env.preemptible.nodeKind).toBe(kind);
+    expect(PREEMPTIBLE_SETTINGS.of(env).nodeKind).toBe(kind);
     const { members, chart } = synth(env);
     expect(chart.nodeLabel).toBe(label);
     expect(members.affinity.nodeAffinity).toEqual({

@@ -3,12 +3,20 @@ import { Construct } from 'constructs';
 import {
   GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL, MongoReplicaSet, NodeDrainer, NodeSelectorOperator, SecureNamespace, TaintEffect, TolerationOperator,
 } from '../../constructs';
-import { Environment, NodeKind } from '../env';
+import { Environment, defineSettings, oneOf, setting } from '../env';
 import { ChartDefinition } from './chart';
 
 /** The stateful service's namespace (the drainer has its own, `node-drainer`). */
 export const PREEMPTIBLE_NAMESPACE = 'preemptible';
 const PART_OF = 'preemptible';
+
+/** Which kind of discount node the chart's workloads run on. */
+export type NodeKind = 'preemptible' | 'spot';
+
+/** The env-file keys of this chart. */
+export const PREEMPTIBLE_SETTINGS = defineSettings('preemptible', {
+  nodeKind: setting('PREEMPTIBLE_NODE_KIND', oneOf(['preemptible', 'spot']), { default: 'spot', doc: 'Whether the preemptible chart targets GKE preemptible or spot nodes.' }),
+});
 
 /** The label GKE puts on each kind of discount node. */
 export const NODE_KIND_LABELS: Readonly<Record<NodeKind, string>> = {
@@ -46,7 +54,7 @@ export class PreemptibleChart extends Chart {
     // drainer on a node without stateful pods costs 10m of CPU.
     this.drainer = new NodeDrainer(this, 'drainer', { partOf: PART_OF });
 
-    const nodeLabel = this.nodeLabel = NODE_KIND_LABELS[env.preemptible.nodeKind];
+    const nodeLabel = this.nodeLabel = NODE_KIND_LABELS[PREEMPTIBLE_SETTINGS.of(env).nodeKind];
     this.mongo = new MongoReplicaSet(this, 'mongo', {
       replicas: 3,
       replicaSetName: 'rs0',
@@ -66,4 +74,5 @@ export class PreemptibleChart extends Chart {
 export const preemptibleChart: ChartDefinition = {
   name: 'preemptible',
   build: (scope, env) => new PreemptibleChart(scope, env),
+  settings: PREEMPTIBLE_SETTINGS,
 };

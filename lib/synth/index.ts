@@ -1,14 +1,13 @@
 /**
  * The synth pipeline: environments -> charts -> checks -> YAML -> dist/<env>/, all or nothing.
  */
-import * as path from 'path';
 import { CHARTS } from '../charts';
 import { ChartDefinition } from '../charts/chart';
 import { EnvError, Environment, loadEnvironments } from '../env';
 import { BuildError, buildEnvironment } from './build';
 import { checkObjects, formatProblem } from './check';
 import { renderEnvironment } from './render';
-import { writeDist } from './write';
+import { OutputError, SeamPoint, checkOutputFolder, resolveOutput, writeDist } from './write';
 
 export interface SynthOptions {
   /** Project folder that envs/ and dist/ are relative to. @default process.cwd() */
@@ -23,6 +22,17 @@ export interface SynthOptions {
   readonly charts?: readonly ChartDefinition[];
   /** Build and check, but write nothing. @default false */
   readonly dryRun?: boolean;
+  /**
+   * What lands in each `<out>/<env>/`: everything (`dist`: manifests, kustomization.yaml,
+   * summary.md) or only the `<chart>.k8s.yaml` manifests (`manifests`: what `cdk8s synth` reads).
+   * `stream`: every manifest of every environment in one file, `all/mega8s.k8s.yaml`, for
+   * `cdk8s synth --stdout`, which pipes all files to stdout at once and so interleaves the chunks
+   * of several large files.
+   * @default 'dist'
+   */
+  readonly layout?: 'dist' | 'manifests' | 'stream';
+  /** Test seam of the writer: may block or throw at each point (see lib/synth/write.ts). */
+  readonly seam?: (point: SeamPoint) => void;
 }
 
 export interface EnvironmentResult {
@@ -58,9 +68,19 @@ export function synthEnvironment(env: Environment, charts: readonly ChartDefinit
 
 export function synthesize(options: SynthOptions = {}): EnvironmentResult[] {
   const root = options.root ?? process.cwd();
+  if (!options.dryRun) {
+    // Refuse a bad output folder before the work (writeDist checks again under its lock).
+    const outDir = options.outDir ?? 'dist';
+    try {
+      checkOutputFolder(resolveOutput(outDir, root), outDir, root, [options.envsDir ?? 'envs']);
+    } catch (e) {
+      if (e instanceof OutputError) throw new SynthError([e.message]);
+      throw e;
+    }
+  }
   let envs: Environment[];
   try {
-    envs = loadEnvironments(options.envsDir ?? 'envs', root);
+    envs = loadEnvironments(options.envsDir ?? 'envs', root, (options.charts ?? CHARTS).flatMap((c) => (c.settings ? [c.settings] : [])));
   } catch (e) {
     if (e instanceof EnvError) throw new SynthError(e.message.split('\n'));
     throw e;
@@ -82,7 +102,25 @@ export function synthesize(options: SynthOptions = {}): EnvironmentResult[] {
   }
   if (problems.length) throw new SynthError(problems);
   if (!options.dryRun) {
-    writeDist(path.resolve(root, options.outDir ?? 'dist'), new Map(results.map((r) => [r.env.name, r.files])), !!options.only?.length);
+    const layout = options.layout ?? 'dist';
+    // For cdk8s: only the manifests, each file starting a document, so that files concatenate.
+    const manifests = (r: EnvironmentResult) => [...r.files].filter(([f]) => f.endsWith('.k8s.yaml')).map(([f, c]) => [f, c.startsWith('---\n') ? c : `---\n${c}`] as const);
+    const trees: Map<string, ReadonlyMap<string, string>> = layout === 'dist'
+      ? new Map(results.map((r) => [r.env.name, r.files]))
+      : layout === 'manifests'
+        ? new Map(results.map((r) => [r.env.name, new Map(manifests(r))]))
+        : new Map([['all', new Map([['mega8s.k8s.yaml', results.flatMap((r) => manifests(r).map(([, c]) => c)).join('')]])]]);
+    try {
+      writeDist(options.outDir ?? 'dist', trees, {
+        root,
+        protect: [options.envsDir ?? 'envs'],
+        keepOthers: !!options.only?.length,
+        seam: options.seam,
+      });
+    } catch (e) {
+      if (e instanceof OutputError) throw new SynthError([e.message]);
+      throw e;
+    }
   }
   return results;
 }
