@@ -18,3 +18,4 @@ export * from './node-drainer';
 export * from './node-drainer-script';
 export * from './client-access';
 export * from './stateful';
+export * from './checks';
