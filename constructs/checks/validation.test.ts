@@ -59,15 +59,18 @@ describe('Mega8sValidation, the cdk8s validation plugin', () => {
     expect(context.report.toString()).toContain('How to fix: pin the image to a tag other than latest, or to a digest');
   });
 
-  test('an object name two objects share gets no guessed construct path: the message names the manifest file', async () => {
+  test('an object name two objects share gets no guessed construct path: the message names the manifest file and document', async () => {
     const context = synth((chart) => {
       new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1' });
       new ApiObject(chart, 'ghost', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api-2' }, spec: { selector: { app: 'nothing' }, ports: [{ port: 80 }] } });
       new ApiObject(chart, 'ghost-2', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-2' }, data: {} });
     });
     await new Mega8sValidation().validate(context);
+    const docs = context.parseManifest(context.manifests[0]);
+    const documentOf = (kind: string, name: string) => docs.findIndex((d) => d.kind === kind && d.metadata.name === name) + 1;
+    expect(documentOf('Service', 'api-2')).toBeGreaterThan(1);
     const selector = context.report.toJson().violations.find((v) => v.ruleName === 'mega8s/service')!;
-    expect(selector.recommendation).toBe(`Service team/api-2 (${path.join(outdir, 'team.k8s.yaml')}): selector {"app":"nothing"} matches no pod template in namespace team`);
+    expect(selector.recommendation).toBe(`Service team/api-2 (${path.join(outdir, 'team.k8s.yaml')}, document ${documentOf('Service', 'api-2')}): selector {"app":"nothing"} matches no pod template in namespace team`);
   });
 
   test('properties from cdk8s.yaml are the checkApp options, validated when the plugin is made', async () => {

@@ -77,19 +77,21 @@ export class Mega8sValidation {
   }
 
   public async validate(context: ValidationContext): Promise<void> {
-    const documents: { file: string; manifest: Manifest }[] = [];
+    const documents: { file: string; index: number; manifest: Manifest }[] = [];
     for (const file of context.manifests) {
-      for (const doc of context.parseManifest(file)) {
-        if (doc && typeof doc === 'object' && !Array.isArray(doc)) documents.push({ file, manifest: doc as Manifest });
-      }
+      context.parseManifest(file).forEach((doc, index) => {
+        if (doc && typeof doc === 'object' && !Array.isArray(doc)) documents.push({ file, index, manifest: doc as Manifest });
+      });
     }
-    // cdk8s records construct paths by object name only: a name two objects share says no path.
+    // cdk8s records construct paths by object name only: for a name two objects share (a
+    // Deployment and its Service) it records one of them, so such objects are named by file and
+    // document instead.
     const names = new Map<string, number>();
     for (const d of documents) names.set(d.manifest.metadata?.name ?? '', (names.get(d.manifest.metadata?.name ?? '') ?? 0) + 1);
-    const objects: SynthObject[] = documents.map(({ file, manifest }) => {
+    const objects: SynthObject[] = documents.map(({ file, index, manifest }) => {
       const name = manifest.metadata?.name ?? '';
       const path = names.get(name) === 1 ? context.metadata?.[name]?.path : undefined;
-      return { chart: file, path: path ?? file, manifest };
+      return { chart: file, path: path ?? `${file}, document ${index + 1}`, manifest };
     });
     const fileOf = new Map(documents.map((d, i) => [objects[i], d.file]));
 
