@@ -26,3 +26,6 @@ export {
   NodeDrainer, NodeDrainerProps, DrainBudget, drainBudget, NODE_DRAINER_DEFAULTS, NODE_DRAINER_RULES,
   GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL,
 } from './node-drainer';
+
+// The object checks: checkApp and the cdk8s validation plugin Mega8sValidation.
+export * from './checks';

@@ -1,25 +1,26 @@
 import { Chart, Testing } from 'cdk8s';
-import { GrpcService, ServiceType, SecureNamespace } from '../../constructs';
-import { parseEnvironment } from '../env';
-import { chartObjects } from './build';
-import { checkObjects, formatProblem } from './check';
+import { GrpcService, ServiceType, SecureNamespace } from '..';
+import { chartObjects } from './app';
+import { CheckOptions, checkObjects, formatProblem } from './check';
 import { Manifest, SynthObject } from './objects';
 
-const ENV = parseEnvironment('qa', 'envs/qa.env', [
-  'IMAGE_REGISTRY=gcr.io/p', 'IMAGE_TAG=1', 'FOURHUNDRED_FLEET_SIZE=1', 'QUOTA_FORWARDING_RULES=2',
-  'QUOTA_TARGET_POOLS=2', 'QUOTA_FIREWALLS=2', 'QUOTA_CPUS=1', 'QUOTA_DISK_GB=20',
-].join('\n'));
+/** Quotas as an app declares them: limits, where they come from, and how its messages name them. */
+const OPTIONS: CheckOptions = {
+  quotas: { forwardingRules: 2, targetPools: 2, firewalls: 2, cpus: 1, diskGb: 20 },
+  quotaSource: 'envs/qa.env',
+  quotaNames: { forwardingRules: 'QUOTA_FORWARDING_RULES', targetPools: 'QUOTA_TARGET_POOLS', firewalls: 'QUOTA_FIREWALLS', cpus: 'QUOTA_CPUS', diskGb: 'QUOTA_DISK_GB' },
+};
 
 /** A namespace `team` with one GrpcService `api`, as SynthObjects, for tests to break. */
 function base(props: Partial<ConstructorParameters<typeof GrpcService>[2]> = {}): SynthObject[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'team', disableResourceNameHashes: true });
   new SecureNamespace(chart, 'ns', { name: 'team' });
   new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', ...props });
-  return chartObjects('c', chart);
+  return chartObjects(chart, 'c');
 }
 
 function messages(objects: SynthObject[]): string[] {
-  return checkObjects(ENV, objects).map((p) => formatProblem(ENV, p));
+  return checkObjects(objects, OPTIONS).map(formatProblem);
 }
 
 /** Replaces the manifest of the first object of `kind` with `change(copy)`. */
@@ -43,14 +44,14 @@ describe('synth checks', () => {
     expect(messages(base({ replicas: 2, serviceType: ServiceType.LOAD_BALANCER }))).toEqual([]);
   });
 
-  test('each message names the environment, the object and the construct path', () => {
+  test('each message names the object and the construct path', () => {
     const out = messages(edit(base(), 'Service', (m) => { m.spec.selector = { app: 'nothing' }; }));
-    expect(out).toEqual(['qa: Service team/api (c/api/Service): selector {"app":"nothing"} matches no pod template in namespace team']);
+    expect(out).toEqual(['Service team/api (c/api/Service): selector {"app":"nothing"} matches no pod template in namespace team']);
   });
 
   test('schema: a wrong type is caught by the Kubernetes 1.27 schema', () => {
     expect(messages(edit(base(), 'Deployment', (m) => { m.spec.replicas = 'two'; })))
-      .toContain('qa: Deployment team/api (c/api/Deployment): does not match the apps/v1 Deployment schema: /spec/replicas must be integer');
+      .toContain('Deployment team/api (c/api/Deployment): does not match the apps/v1 Deployment schema: /spec/replicas must be integer');
   });
 
   test('schema: removed API versions and unknown kinds are refused', () => {
@@ -64,7 +65,7 @@ describe('synth checks', () => {
     const objects = base();
     const svc = objects.find((o) => o.manifest.kind === 'Service')!;
     expect(messages([...objects, { ...svc, path: 'c/other/Service' }]))
-      .toContain('qa: Service team/api (c/other/Service): has the same group/kind/namespace/name as the object made at c/api/Service');
+      .toContain('Service team/api (c/other/Service): has the same group/kind/namespace/name as the object made at c/api/Service');
   });
 
   test('a workload selector that does not match its own template', () => {
@@ -74,7 +75,7 @@ describe('synth checks', () => {
 
   test('a Service targetPort that is not a container port, by name and by number', () => {
     expect(messages(edit(base(), 'Service', (m) => { m.spec.ports[0].targetPort = 'http'; })))
-      .toContain('qa: Service team/api (c/api/Service): port grpc targets "http", which is not a container port of Deployment team/api');
+      .toContain('Service team/api (c/api/Service): port grpc targets "http", which is not a container port of Deployment team/api');
     expect(messages(edit(base(), 'Service', (m) => { m.spec.ports[0].targetPort = 10001; })).join('\n'))
       .toContain('port grpc targets 10001, which is not a container port');
     expect(messages(edit(base(), 'Service', (m) => { m.spec.ports[0].targetPort = 10000; }))).toEqual([]);
@@ -149,10 +150,10 @@ describe('synth checks', () => {
     };
     const out = messages(add(base(), sts)).join('\n');
     expect(out).toContain('serviceName api is not a headless Service (clusterIP: None)');
-    expect(out).toContain('volume claim data uses StorageClass fast, which is neither in the output nor a GKE default');
+    expect(out).toContain('volume claim data uses StorageClass fast, which is neither in the output nor a default storage class of the cluster (standard, standard-rwo, premium-rwo)');
     const fine = add(add(base({ serviceType: ServiceType.HEADLESS }), sts), { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'pd.csi.storage.gke.io' });
     // Everything else is now right; the only problem left is the disk quota: 3 replicas x 10Gi over 20 GB.
-    expect(messages(fine)).toEqual(['qa: quota QUOTA_DISK_GB exceeded: the output needs 30 GB of persistent disk, the limit is 20 (envs/qa.env); biggest consumers: StatefulSet team/db (30)']);
+    expect(messages(fine)).toEqual(['quota QUOTA_DISK_GB exceeded: the output needs 30 GB of persistent disk, the limit is 20 (envs/qa.env); biggest consumers: StatefulSet team/db (30)']);
   });
 
   test('PDB and NetworkPolicy selectors must match pods', () => {
@@ -180,9 +181,9 @@ describe('synth checks', () => {
       const chart = new Chart(Testing.app(), 'c', { namespace: 'team', disableResourceNameHashes: true });
       new SecureNamespace(chart, 'ns', { name: 'team' });
       for (const id of ['a', 'b', 'c']) new GrpcService(chart, id, { image: 'gcr.io/p/x:1', serviceType: ServiceType.LOAD_BALANCER });
-      const out = messages(chartObjects('c', chart));
+      const out = messages(chartObjects(chart, 'c'));
       expect(out).toHaveLength(3);
-      expect(out[0]).toBe('qa: quota QUOTA_FORWARDING_RULES exceeded: the output needs 3 forwarding rules, the limit is 2 (envs/qa.env); biggest consumers: Service team/a (1), Service team/b (1), Service team/c (1)');
+      expect(out[0]).toBe('quota QUOTA_FORWARDING_RULES exceeded: the output needs 3 forwarding rules, the limit is 2 (envs/qa.env); biggest consumers: Service team/a (1), Service team/b (1), Service team/c (1)');
       expect(out[1]).toContain('quota QUOTA_TARGET_POOLS exceeded');
       expect(out[2]).toContain('quota QUOTA_FIREWALLS exceeded');
     });
