@@ -15,6 +15,5 @@ export * from './mongo-replica-set';
 export * from './postgres';
 export * from './microservice';
 export * from './node-drainer';
-export * from './node-drainer-script';
 export * from './client-access';
 export * from './stateful';

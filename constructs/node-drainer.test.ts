@@ -7,11 +7,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { NodeDrainer, NodeDrainerProps, drainBudget } from './node-drainer';
-import { NODE_DRAINER_SCRIPT } from './node-drainer-script';
+import { DRAIN_SH } from './scripts/embedded';
 import { loadEnvironment } from '../lib/env';
 import { chartObjects } from '../lib/synth/build';
 import { checkObjects } from '../lib/synth/check';
 import { toYamlDocuments } from '../lib/synth/yaml';
+
+/** The drain script as it is in the repository (scripts.test.ts proves the embedded copy equal). */
+const DRAIN_FILE = path.join(__dirname, 'scripts', 'drain.sh');
 
 function synth(props: NodeDrainerProps = {}) {
   const chart = Testing.chart();
@@ -181,11 +184,12 @@ describe('NodeDrainer', () => {
 
   test('the script ships in the ConfigMap, bash runs it from the mount, and its digest rolls the pods', () => {
     const { configMap, container, daemonSet } = synth();
-    expect(configMap.data).toEqual({ 'drain.sh': NODE_DRAINER_SCRIPT });
+    expect(configMap.data).toEqual({ 'drain.sh': DRAIN_SH });
+    expect(DRAIN_SH).toBe(fs.readFileSync(DRAIN_FILE, 'utf8'));
     expect(container.command).toEqual(['bash', '/opt/node-drainer/drain.sh']);
     expect(container.image).toBe('alpine/k8s:1.27.15');
     expect(daemonSet.spec.template.metadata.annotations).toEqual({
-      'mega8s.io/script-sha256': createHash('sha256').update(NODE_DRAINER_SCRIPT).digest('hex'),
+      'mega8s.io/script-sha256': createHash('sha256').update(DRAIN_SH).digest('hex'),
     });
     // The script renders as a readable YAML block, not one escaped line.
     expect(toYamlDocuments([configMap])).toContain('  drain.sh: |\n    #!/usr/bin/env bash\n');
@@ -364,7 +368,6 @@ describe('drain script', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-drainer-'));
     fs.mkdirSync(path.join(dir, 'bin'));
     fs.writeFileSync(path.join(dir, 'bin', 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, 'drain.sh'), NODE_DRAINER_SCRIPT);
     state = path.join(dir, 'home');
     fs.mkdirSync(state);
     kubectlLog = path.join(dir, 'kubectl.log');
@@ -398,7 +401,7 @@ describe('drain script', () => {
 
   function start(env: Record<string, string> = podEnv()): Run {
     let out = '';
-    const child = spawn('bash', [path.join(dir, 'drain.sh')], {
+    const child = spawn('bash', [DRAIN_FILE], {
       cwd: dir,
       detached: true, // its own process group, so that the test can kill it with its children
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { downwardEnv } from './downward';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PodSecurityLevel, SecureNamespace } from './namespace';
-import { NODE_DRAINER_SCRIPT } from './node-drainer-script';
+import { DRAIN_SH } from './scripts/embedded';
 import { Resources, resolveResources } from './resources';
 import { clusterScoped } from './scope';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './security';
@@ -275,7 +275,7 @@ export class NodeDrainer extends Construct {
     const scriptName = `${name}-script`;
     this.configMap = new kplus.k8s.KubeConfigMap(this, 'Script', {
       metadata: meta(scriptName),
-      data: { 'drain.sh': NODE_DRAINER_SCRIPT },
+      data: { 'drain.sh': DRAIN_SH },
     });
 
     const container: kplus.k8s.Container = {
@@ -310,7 +310,7 @@ export class NodeDrainer extends Construct {
           metadata: {
             labels,
             // A new script rolls the pods (a ConfigMap change alone would not).
-            annotations: { 'mega8s.io/script-sha256': createHash('sha256').update(NODE_DRAINER_SCRIPT).digest('hex') },
+            annotations: { 'mega8s.io/script-sha256': createHash('sha256').update(DRAIN_SH).digest('hex') },
           },
           spec: {
             serviceAccountName: saName,

@@ -1,16 +1,4 @@
-/**
- * The drain program of NodeDrainer: a bash script the DaemonSet runs from a ConfigMap.
- *
- * It is a constant rather than a file next to the construct because a construct reads no files
- * at run time. node-drainer.test.ts runs it for real with bash, against a loopback HTTP server
- * standing in for the metadata server and a fake `kubectl` on PATH.
- *
- * What it reads from the environment is listed at its top; NodeDrainer sets NODE_NAME (downward
- * API), HOME, METADATA_URL, TAINT_KEY, TAINT_TIMEOUT_SECONDS, DRAIN_GRACE_SECONDS and
- * DRAIN_TIMEOUT_SECONDS. The other knobs (long-poll timeout, retry backoff, state folder) keep
- * their defaults in production and exist so that tests run in seconds.
- */
-export const NODE_DRAINER_SCRIPT = `#!/usr/bin/env bash
+#!/usr/bin/env bash
 # mega8s node drainer. Waits for the cloud's preemption notice of the node it runs on, then taints
 # the node NoSchedule and drains it through the eviction API (PodDisruptionBudgets hold). A drain
 # that succeeded is never repeated by this pod; a drain that failed exits non-zero so that the
@@ -36,7 +24,7 @@ set -u -o pipefail
 log() {
   local now
   TZ=UTC printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
-  printf '%s node-drainer: %s\\n' "$now" "$*" >&2
+  printf '%s node-drainer: %s\n' "$now" "$*" >&2
 }
 
 die() {
@@ -47,28 +35,28 @@ die() {
 # int NAME DEFAULT MIN: the named variable as a whole number of at least MIN, or DEFAULT when unset.
 int() {
   local name=$1 default=$2 min=$3 value
-  value=\${!name:-$default}
-  [[ $value =~ ^[0-9]+$ ]] || die "$name=\\"$value\\" is not a whole number of seconds"
+  value=${!name:-$default}
+  [[ $value =~ ^[0-9]+$ ]] || die "$name=\"$value\" is not a whole number of seconds"
   (( 10#$value >= min )) || die "$name=$value is below $min"
   printf '%d' "$((10#$value))"
 }
 
-node=\${NODE_NAME:-}
+node=${NODE_NAME:-}
 [[ -n $node ]] || die 'NODE_NAME is not set: expected the name of this node (downward API spec.nodeName)'
-[[ -n \${DRAIN_GRACE_SECONDS:-} ]] || die 'DRAIN_GRACE_SECONDS is not set'
-[[ -n \${DRAIN_TIMEOUT_SECONDS:-} ]] || die 'DRAIN_TIMEOUT_SECONDS is not set'
+[[ -n ${DRAIN_GRACE_SECONDS:-} ]] || die 'DRAIN_GRACE_SECONDS is not set'
+[[ -n ${DRAIN_TIMEOUT_SECONDS:-} ]] || die 'DRAIN_TIMEOUT_SECONDS is not set'
 grace=$(int DRAIN_GRACE_SECONDS '' 1) || exit
 timeout=$(int DRAIN_TIMEOUT_SECONDS '' 1) || exit
 taint_timeout=$(int TAINT_TIMEOUT_SECONDS 3 1) || exit
 watch=$(int WATCH_TIMEOUT_SECONDS 300 1) || exit
 backoff_initial=$(int BACKOFF_INITIAL_SECONDS 1 1) || exit
 backoff_max=$(int BACKOFF_MAX_SECONDS 30 1) || exit
-url=\${METADATA_URL:-http://metadata.google.internal/computeMetadata/v1/instance/preempted}
-[[ $url == http://* || $url == https://* ]] || die "METADATA_URL=\\"$url\\" is not an http(s) URL"
-[[ $url != *'?'* ]] || die "METADATA_URL=\\"$url\\" has a query: the drainer adds its own"
-taint_key=\${TAINT_KEY:-mega8s.io/preempted}
-state=\${DRAINER_STATE_DIR:-\${HOME:-}}
-[[ -n $state && -d $state && -w $state ]] || die "DRAINER_STATE_DIR=\\"$state\\" is not a writable folder"
+url=${METADATA_URL:-http://metadata.google.internal/computeMetadata/v1/instance/preempted}
+[[ $url == http://* || $url == https://* ]] || die "METADATA_URL=\"$url\" is not an http(s) URL"
+[[ $url != *'?'* ]] || die "METADATA_URL=\"$url\" has a query: the drainer adds its own"
+taint_key=${TAINT_KEY:-mega8s.io/preempted}
+state=${DRAINER_STATE_DIR:-${HOME:-}}
+[[ -n $state && -d $state && -w $state ]] || die "DRAINER_STATE_DIR=\"$state\" is not a writable folder"
 marker=$state/drained
 
 # Signals: while watching or idling, SIGTERM ends the drainer at once. While draining it does not:
@@ -112,17 +100,17 @@ idle() {
 
 drain() {
   draining=1
-  log "preemption notice for node $node: tainting it $taint_key=true:NoSchedule, then draining it (--grace-period=$grace --timeout=\${timeout}s)"
-  run kubectl taint nodes "$node" "$taint_key=true:NoSchedule" --overwrite "--request-timeout=\${taint_timeout}s"
+  log "preemption notice for node $node: tainting it $taint_key=true:NoSchedule, then draining it (--grace-period=$grace --timeout=${timeout}s)"
+  run kubectl taint nodes "$node" "$taint_key=true:NoSchedule" --overwrite "--request-timeout=${taint_timeout}s"
   if (( rc != 0 )); then
     log "warning: tainting node $node failed (kubectl exit $rc); draining it anyway (the drain cordons it)"
   fi
-  run kubectl drain "$node" --ignore-daemonsets --delete-emptydir-data --force "--grace-period=$grace" "--timeout=\${timeout}s"
+  run kubectl drain "$node" --ignore-daemonsets --delete-emptydir-data --force "--grace-period=$grace" "--timeout=${timeout}s"
   if (( rc != 0 )); then
     log "error: draining node $node failed (kubectl exit $rc): an eviction may be blocked by a PodDisruptionBudget, or the API server refused; exiting so that the container restarts and drains again"
     exit 1
   fi
-  printf '%s\\n' "$node" >"$marker" || log "warning: could not write $marker: a restarted container would drain again"
+  printf '%s\n' "$node" >"$marker" || log "warning: could not write $marker: a restarted container would drain again"
   draining=0
   log "node $node drained; idling until it shuts down"
   idle
@@ -141,7 +129,7 @@ backoff=$backoff_initial
 
 # retry WHY: logs why the last request did not count and waits, doubling the wait up to the maximum.
 retry() {
-  log "$1; retrying in \${backoff}s (no drain without a notice)"
+  log "$1; retrying in ${backoff}s (no drain without a notice)"
   run sleep "$backoff"
   backoff=$(( backoff * 2 > backoff_max ? backoff_max : backoff * 2 ))
 }
@@ -155,8 +143,8 @@ while :; do
   : >"$body_file"
   : >"$headers_file"
   : >"$status_file"
-  run curl --silent --show-error --fail --noproxy '*' --connect-timeout 5 --max-time "$((watch + 30))" \\
-    --header 'Metadata-Flavor: Google' --dump-header "$headers_file" --output "$body_file" \\
+  run curl --silent --show-error --fail --noproxy '*' --connect-timeout 5 --max-time "$((watch + 30))" \
+    --header 'Metadata-Flavor: Google' --dump-header "$headers_file" --output "$body_file" \
     --write-out '%{http_code}' "$request" >"$status_file"
   if (( rc != 0 )); then
     retry "metadata request failed (curl exit $rc, HTTP $(<"$status_file"))"
@@ -165,16 +153,16 @@ while :; do
   flavor=
   new_etag=
   while IFS= read -r line; do
-    line=\${line%$'\\r'}
-    value=\${line#*:}
-    value=\${value#"\${value%%[![:space:]]*}"}
-    case \${line,,} in
+    line=${line%$'\r'}
+    value=${line#*:}
+    value=${value#"${value%%[![:space:]]*}"}
+    case ${line,,} in
       metadata-flavor:*) flavor=$value ;;
       etag:*) new_etag=$value ;;
     esac
   done <"$headers_file"
   answer=$(<"$body_file")
-  answer=\${answer%%[[:space:]]*}
+  answer=${answer%%[[:space:]]*}
   if [[ $flavor != Google ]]; then
     retry 'the answer lacks the header Metadata-Flavor: Google, so it is not from the metadata server'
     continue
@@ -192,8 +180,7 @@ while :; do
       backoff=$backoff_initial
       ;;
     *)
-      retry "unexpected answer \\"\${answer:0:40}\\": expected TRUE or FALSE"
+      retry "unexpected answer \"${answer:0:40}\": expected TRUE or FALSE"
       ;;
   esac
 done
-`;
