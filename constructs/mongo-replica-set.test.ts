@@ -103,6 +103,8 @@ describe('MongoReplicaSet objects', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
     expect(of('StorageClass')).toHaveLength(0);
+    // The size as the API server stores it: 1024Gi would read back as 1Ti.
+    expect(build({ storageSize: '1024Gi' }).sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Ti');
   });
 
   test('createStorageClass makes the GKE SSD class the claims name, cluster-scoped', () => {

@@ -171,13 +171,16 @@ describe('NodeDrainer', () => {
     expect(synth().container.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } });
     expect(synth({ resources: { limits: { memory: '256Mi' } } }).container.resources)
       .toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    // Quantities come out as the API server stores them, so that a re-apply changes nothing.
+    expect(synth({ resources: { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { memory: '2000M' } } }).container.resources)
+      .toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2G' } });
   });
 
   test('runs at system-node-critical, with the ResourceQuota GKE requires for that class outside kube-system', () => {
     const { pod, quota } = synth();
     expect(pod.priorityClassName).toBe('system-node-critical');
     expect(quota.spec).toEqual({
-      hard: { pods: '5000' },
+      hard: { pods: '5k' },
       scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['system-node-critical'] }] },
     });
   });

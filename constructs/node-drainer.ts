@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { downwardEnv } from './downward';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PodSecurityLevel, SecureNamespace } from './namespace';
+import { storedQuantity } from './quantity';
 import { DRAIN_SH } from './scripts/embedded';
 import { Resources, resolveResources } from './resources';
 import { clusterScoped } from './scope';
@@ -268,7 +269,8 @@ export class NodeDrainer extends Construct {
     this.criticalPodsQuota = new kplus.k8s.KubeResourceQuota(this, 'CriticalPodsQuota', {
       metadata: meta(`${name}-critical-pods`),
       spec: {
-        hard: { pods: kplus.k8s.Quantity.fromString(String(CRITICAL_PODS_QUOTA)) },
+        // `5k`, as the API server stores 5000: `5000` would differ from the live object on every apply.
+        hard: { pods: kplus.k8s.Quantity.fromString(storedQuantity(String(CRITICAL_PODS_QUOTA))) },
         scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [NODE_DRAINER_PRIORITY_CLASS] }] },
       },
     });

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { storedQuantity } from './quantity';
 
 /**
  * The volume claim template every member of a database StatefulSet gets: `data`, ReadWriteOnce,
@@ -11,7 +12,7 @@ export function dataClaimTemplate(selector: Record<string, string>, storageSize:
     spec: {
       accessModes: ['ReadWriteOnce'],
       ...(storageClassName !== undefined ? { storageClassName } : {}),
-      resources: { requests: { storage: kplus.k8s.Quantity.fromString(storageSize) } },
+      resources: { requests: { storage: kplus.k8s.Quantity.fromString(storedQuantity(storageSize)) } },
     },
   };
 }
