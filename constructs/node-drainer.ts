@@ -270,7 +270,7 @@ export class NodeDrainer extends Construct {
       metadata: meta(`${name}-critical-pods`),
       spec: {
         // `5k`, as the API server stores 5000: `5000` would differ from the live object on every apply.
-        hard: { pods: kplus.k8s.Quantity.fromString(storedQuantity(String(CRITICAL_PODS_QUOTA))) },
+        hard: { pods: kplus.k8s.Quantity.fromString(storedQuantity(String(CRITICAL_PODS_QUOTA), true)) },
         scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: [NODE_DRAINER_PRIORITY_CLASS] }] },
       },
     });

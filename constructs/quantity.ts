@@ -14,8 +14,8 @@
  *   zero digit and no trailing `000` (`100m`, `1.500`, `12e6`); binary without a fraction, small
  *   enough, and a number not divisible by 8 (`10Gi`, `1025Ki`, but not `256Mi`). Otherwise it
  *   stores the canonical form:
- * - the value is rounded up (away from zero) to a whole number of nano units, capped at 2^63-1;
- *   zero is `0`;
+ * - the value is rounded up (away from zero) to a whole number of nano units (milli units in a
+ *   ResourceList, which the server's defaulting rounds again), capped at 2^63-1; zero is `0`;
  * - binary: a value of magnitude below 1024, or not a whole number, is written decimal; else the
  *   largest power of 1024 that divides it is the suffix (`1536Mi`, `1Gi`, `1025`);
  * - decimal and exponent: the digits without trailing zeros, the exponent lowered to a multiple of
@@ -27,9 +27,17 @@ const BINARY_SUFFIXES: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40
 const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)((?:[KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
 const MAX = (1n << 63n) - 1n;
 const NANO = -9;
+const MILLI = -3;
 
-/** The form the API server stores `quantity` in; throws on a string that is not a quantity. */
-export function storedQuantity(quantity: string): string {
+/**
+ * The form the API server stores `quantity` in; throws on a string that is not a quantity.
+ *
+ * `resourceList`: the quantity is a value of a ResourceList (container requests and limits, a
+ * claim's storage request, a ResourceQuota's `hard`), which the server's defaulting also rounds up
+ * to whole milli units (`SetDefaults_ResourceList`): `100u` is stored as `1m` there.
+ */
+export function storedQuantity(quantity: string, resourceList: boolean = false): string {
+  const minScale = resourceList ? MILLI : NANO;
   const parsed = QUANTITY.exec(quantity);
   if (parsed === null) throw new Error(`${JSON.stringify(quantity)} is not a kubernetes quantity`);
   const [, , number, suffix = ''] = parsed;
@@ -40,21 +48,25 @@ export function storedQuantity(quantity: string): string {
     const exponent = BINARY_SUFFIXES[suffix];
     if (denom === '' && 15 - num.length - Math.trunc((exponent * 3) / 10) - 1 >= 0) {
       const value = BigInt(num);
-      if ((value << BigInt(exponent)) <= MAX) return (value & 7n) !== 0n ? quantity : canonicalQuantity(quantity);
+      if ((value << BigInt(exponent)) <= MAX) return (value & 7n) !== 0n ? quantity : canonicalQuantity(quantity, minScale);
     }
   } else {
     const exponent = /^[eE][+-]?\d/.test(suffix) ? Number(suffix.slice(1)) : DECIMAL_SUFFIXES[suffix];
     const scale = exponent - denom.length;
     if (18 - (num.length + denom.length) >= 0 && scale >= NANO) {
       const shifted = num + denom;
-      return scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0' ? quantity : canonicalQuantity(quantity);
+      const kept = scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
+      return kept && scale >= minScale ? quantity : canonicalQuantity(quantity, minScale);
     }
   }
-  return canonicalQuantity(quantity);
+  return canonicalQuantity(quantity, minScale);
 }
 
-/** The canonical form of a quantity (what the server stores when it does not keep the string). */
-export function canonicalQuantity(quantity: string): string {
+/**
+ * The canonical form of a quantity (what the server stores when it does not keep the string),
+ * rounded up to whole units of 10^minScale (nano; milli for a ResourceList).
+ */
+export function canonicalQuantity(quantity: string, minScale: number = NANO): string {
   const parsed = QUANTITY.exec(quantity);
   if (parsed === null) throw new Error(`${JSON.stringify(quantity)} is not a kubernetes quantity`);
   const [, sign, number, suffix = ''] = parsed;
@@ -74,11 +86,11 @@ export function canonicalQuantity(quantity: string): string {
     exponent += DECIMAL_SUFFIXES[suffix];
   }
   if (mantissa === 0n) return '0';
-  // Round up to whole nano units.
-  if (exponent < NANO) {
-    const divisor = 10n ** BigInt(NANO - exponent);
+  // Round up (away from zero) to whole nano, or milli, units.
+  if (exponent < minScale) {
+    const divisor = 10n ** BigInt(minScale - exponent);
     mantissa = (mantissa + divisor - 1n) / divisor;
-    exponent = NANO;
+    exponent = minScale;
   }
   // Cap at 2^63-1 (the amount as a whole number).
   if (exponent > 0 ? mantissa * 10n ** BigInt(exponent) > MAX : mantissa > MAX * 10n ** BigInt(-exponent)) {

@@ -34,7 +34,7 @@ export function mergeResources(scope: IConstruct, prop: string, given: Resources
     const out: { cpu?: string; memory?: string } = {};
     for (const key of ['cpu', 'memory'] as const) {
       const value = merged[key];
-      if (value !== undefined) out[key] = storedQuantity(checkQuantity(scope, `${prop}.${kind}.${key}`, value));
+      if (value !== undefined) out[key] = storedQuantity(checkQuantity(scope, `${prop}.${kind}.${key}`, value), true);
     }
     return Object.keys(out).length ? out : undefined;
   };

@@ -12,7 +12,7 @@ export function dataClaimTemplate(selector: Record<string, string>, storageSize:
     spec: {
       accessModes: ['ReadWriteOnce'],
       ...(storageClassName !== undefined ? { storageClassName } : {}),
-      resources: { requests: { storage: kplus.k8s.Quantity.fromString(storedQuantity(storageSize)) } },
+      resources: { requests: { storage: kplus.k8s.Quantity.fromString(storedQuantity(storageSize, true)) } },
     },
   };
 }
