@@ -96,6 +96,15 @@ describe('MongoReplicaSet objects', () => {
     expect(claim.spec.storageClassName).toBe('fast');
     expect(claim.spec.resources.requests.storage).toBe('10Gi');
     expect(mongod.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data/db' });
+    // The claim template as the API server stores it (Kubernetes 1.27), so that a client-side
+    // re-apply sends no patch: volumeClaimTemplates is an atomic list, compared as a whole.
+    expect(claim).toEqual({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { creationTimestamp: null, name: 'data', labels: { 'app.kubernetes.io/name': 'mongodb', 'app.kubernetes.io/instance': 'mongo' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, storageClassName: 'fast', volumeMode: 'Filesystem' },
+      status: { phase: 'Pending' },
+    });
   });
 
   test('without storageClassName the claim uses the cluster default class', () => {

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ClientAccess } from './client-access';
 import { MONGO_INIT_SCRIPT_PATH, MONGO_MEMBER_SCRIPT, MongoInitConfig, mongoInitScript } from './scripts/mongo';
-import { dataClaimTemplate, onePodAtATime } from './stateful';
+import { StoredClaimsStatefulSet, dataClaimTemplate, onePodAtATime } from './stateful';
 import { Construct } from 'constructs';
 import { configHashAnnotations } from './config-hash';
 import { downwardEnv } from './downward';
@@ -348,7 +348,7 @@ export class MongoReplicaSet extends Construct {
       ? { requiredDuringSchedulingIgnoredDuringExecution: [podAffinityTerm('kubernetes.io/hostname')], preferredDuringSchedulingIgnoredDuringExecution: [zoneSpread] }
       : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: podAffinityTerm('kubernetes.io/hostname') }, zoneSpread] };
 
-    this.statefulSet = new kplus.k8s.KubeStatefulSet(this, 'StatefulSet', {
+    this.statefulSet = new StoredClaimsStatefulSet(this, 'StatefulSet', {
       metadata: { name, labels },
       spec: {
         serviceName: this.service.name,

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { ClientAccess } from './client-access';
-import { dataClaimTemplate, onePodAtATime } from './stateful';
+import { StoredClaimsStatefulSet, dataClaimTemplate, onePodAtATime } from './stateful';
 import { Construct } from 'constructs';
 import { configHashAnnotations } from './config-hash';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
@@ -233,7 +233,7 @@ export class Postgres extends Construct {
     ];
     const isReady = ['pg_isready', '--host=127.0.0.1', `--port=${POSTGRES_PORT}`, `--username=${username}`, `--dbname=${database}`, '--timeout=5'];
     const containerSecurity = restrictedContainerSecurityContext();
-    this.statefulSet = new kplus.k8s.KubeStatefulSet(this, 'StatefulSet', {
+    this.statefulSet = new StoredClaimsStatefulSet(this, 'StatefulSet', {
       metadata: { name, labels },
       spec: {
         serviceName: this.service.name,
