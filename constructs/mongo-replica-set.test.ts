@@ -9,9 +9,12 @@ import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
 import { errorOf } from '../lib/testing';
 import {
-  AntiAffinity, MONGO_INIT_SCRIPT_BODY, MONGO_MEMBER_SCRIPT, MONGO_REPLICA_SET_DEFAULTS, MongoInitConfig, MongoReplicaSet,
-  MongoReplicaSetProps, mongoInitScript,
+  AntiAffinity, MONGO_REPLICA_SET_DEFAULTS, MongoReplicaSet, MongoReplicaSetProps,
 } from './mongo-replica-set';
+import { MONGO_INIT_SCRIPT_BODY, MONGO_INIT_SCRIPT_PATH, MONGO_MEMBER_SCRIPT, MongoInitConfig, mongoInitScript } from './scripts/mongo';
+
+/** The member entrypoint as it is in the repository (scripts.test.ts proves the embedded copy equal). */
+const ENTRYPOINT_FILE = path.join(__dirname, 'scripts', 'mongo-entrypoint.sh');
 
 function chartIn(namespace: string | undefined = 'shippy'): Chart {
   return new Chart(new App(), 'test', { namespace, disableResourceNameHashes: true });
@@ -94,6 +97,15 @@ describe('MongoReplicaSet objects', () => {
     expect(claim.spec.storageClassName).toBe('fast');
     expect(claim.spec.resources.requests.storage).toBe('10Gi');
     expect(mongod.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data/db' });
+    // The claim template as the API server stores it (Kubernetes 1.27), so that a client-side
+    // re-apply sends no patch: volumeClaimTemplates is an atomic list, compared as a whole.
+    expect(claim).toEqual({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { creationTimestamp: null, name: 'data', labels: { 'app.kubernetes.io/name': 'mongodb', 'app.kubernetes.io/instance': 'mongo' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, storageClassName: 'fast', volumeMode: 'Filesystem' },
+      status: { phase: 'Pending' },
+    });
   });
 
   test('without storageClassName the claim uses the cluster default class', () => {
@@ -101,6 +113,8 @@ describe('MongoReplicaSet objects', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.storageClassName).toBeUndefined();
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
     expect(of('StorageClass')).toHaveLength(0);
+    // The size as the API server stores it: 1024Gi would read back as 1Ti.
+    expect(build({ storageSize: '1024Gi' }).sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Ti');
   });
 
   test('createStorageClass makes the GKE SSD class the claims name, cluster-scoped', () => {
@@ -263,7 +277,7 @@ describe('MongoReplicaSet objects', () => {
   });
 
   test('the scripts ConfigMap carries the entrypoint, the init step with every member and the set name', () => {
-    const { one, pod } = build();
+    const { one, pod, mongod } = build();
     const cm = one('ConfigMap');
     expect(cm.metadata.name).toBe('mongo-scripts');
     expect(Object.keys(cm.data).sort()).toEqual(['init-replica-set.js', 'member.sh', 'mongosh.conf']);
@@ -274,6 +288,13 @@ describe('MongoReplicaSet objects', () => {
     expect(js).toContain('"adminUser":"admin"');
     expect(js).not.toMatch(/\t| \n/);
     expect(cm.data['member.sh']).toContain('mongosh --nodb --quiet --norc --file /etc/mongo-scripts/init-replica-set.js &');
+    // The programs are the files in constructs/scripts/, byte for byte; the entrypoint runs the
+    // init step from where the ConfigMap is mounted.
+    expect(cm.data['member.sh']).toBe(MONGO_MEMBER_SCRIPT);
+    expect(MONGO_MEMBER_SCRIPT).toBe(fs.readFileSync(ENTRYPOINT_FILE, 'utf8'));
+    expect(js.endsWith(fs.readFileSync(path.join(__dirname, 'scripts', 'mongo-init.js'), 'utf8'))).toBe(true);
+    expect(MONGO_INIT_SCRIPT_PATH).toBe(`${mongod.volumeMounts.find((m: any) => m.name === 'scripts' && !m.subPath).mountPath}/init-replica-set.js`);
+    expect(mongod.command).toEqual(['/bin/sh', '/etc/mongo-scripts/member.sh']);
   });
 
   test('the pod template carries the config hash of the scripts: changing the init step rolls the members, other changes do not', () => {
@@ -799,8 +820,7 @@ describe('the member entrypoint (member.sh)', () => {
       fs.writeFileSync(path.join(bin, 'mongosh'), `#!/bin/sh\necho "$@" > ${dir}/mongosh.args\nexec sleep 30\n`, { mode: 0o755 });
       // A fake mongod: says it started, exits 42 on SIGTERM.
       fs.writeFileSync(path.join(dir, 'mongod'), `#!/bin/sh\ntrap 'echo stopping > ${dir}/mongod.term; exit 42' TERM\necho "$@" > ${dir}/mongod.args\nwhile :; do sleep 0.05; done\n`, { mode: 0o755 });
-      fs.writeFileSync(path.join(dir, 'member.sh'), MONGO_MEMBER_SCRIPT);
-      const child = spawn('/bin/sh', [path.join(dir, 'member.sh'), path.join(dir, 'mongod'), '--replSet', 'rs0'], {
+      const child = spawn('/bin/sh', [ENTRYPOINT_FILE, path.join(dir, 'mongod'), '--replSet', 'rs0'], {
         env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore',
       });
       const waitFor = async (file: string) => {

@@ -47,7 +47,9 @@ describe('Postgres', () => {
     const { sts, container } = build({ storageClassName: 'fast' });
     const claim = sts.spec.volumeClaimTemplates[0];
     expect(claim.metadata.name).toBe('data');
-    expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '10Gi' } } });
+    expect(claim.spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '10Gi' } }, volumeMode: 'Filesystem' });
+    // What the API server fills in, so that a re-apply reports "unchanged".
+    expect(claim).toMatchObject({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { creationTimestamp: null }, status: { phase: 'Pending' } });
     expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/postgresql/data' });
     expect(container.env).toContainEqual({ name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' });
   });

@@ -4,7 +4,7 @@ import { ClientAccess } from './client-access';
 import { configHashAnnotations } from './config-hash';
 import { Resources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
-import { dataClaimTemplate } from './stateful';
+import { dataClaimTemplate, keepNullCreationTimestamps } from './stateful';
 import { PropError, checkDns1123Subdomain, checkQuantity, show } from './validate';
 import { EnvVar, Workload, WorkloadProps, plainJson } from './workload';
 
@@ -260,6 +260,7 @@ export class Postgres extends Workload {
 
     // One pod: maxUnavailable 1 lets a node drain move it (the database is down meanwhile);
     // minAvailable 1 would block every drain of its node forever.
+    keepNullCreationTimestamps(this.statefulSet, 1);
     this.podDisruptionBudget = this.onePodAtATime();
 
     this.access = new ClientAccess(this, { name, labels, selector, port: POSTGRES_PORT, namespace: this.namespace, peers: false });

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { storedQuantity } from './quantity';
 import { PropError, checkQuantity, show } from './validate';
 
 /** CPU and memory amounts as Kubernetes quantities (`250m`, `128Mi`). */
@@ -23,7 +24,8 @@ export interface ResourceRequirementsJson {
 }
 
 /**
- * Merges `given` over `defaults` field by field and validates every quantity (errors name `prop`).
+ * Merges `given` over `defaults` field by field and validates every quantity (errors name `prop`);
+ * quantities come out in the form the API server stores (`storedQuantity`: `0.5` -> `500m`).
  */
 export function mergeResources(scope: IConstruct, prop: string, given: Resources | undefined, defaults: Resources): ResourceRequirementsJson {
   const render = (kind: 'requests' | 'limits') => {
@@ -35,7 +37,7 @@ export function mergeResources(scope: IConstruct, prop: string, given: Resources
     const out: { cpu?: string; memory?: string } = {};
     for (const key of ['cpu', 'memory'] as const) {
       const value = merged[key];
-      if (value !== undefined) out[key] = checkQuantity(scope, `${prop}.${kind}.${key}`, value);
+      if (value !== undefined) out[key] = storedQuantity(checkQuantity(scope, `${prop}.${kind}.${key}`, value), true);
     }
     return Object.keys(out).length ? out : undefined;
   };

@@ -37,7 +37,7 @@ describe('preemptible chart', () => {
   test('the drainer: least-privilege RBAC bound to drain-user, on every preemptible and spot node', () => {
     const { find } = synth();
     expect(find('ClusterRoleBinding', 'node-drainer').subjects).toEqual([{ kind: 'ServiceAccount', name: 'drain-user', namespace: 'node-drainer' }]);
-    expect(find('ClusterRole', 'node-drainer').rules).toHaveLength(5);
+    expect(find('ClusterRole', 'node-drainer').rules).toHaveLength(3);
     const terms = find('DaemonSet', 'node-drainer').spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
     expect(terms.map((t: any) => t.matchExpressions[0].key)).toEqual(['cloud.google.com/gke-preemptible', 'cloud.google.com/gke-spot']);
   });
