@@ -177,7 +177,7 @@ describe('crash safety', () => {
       run.child.kill('SIGKILL');
       await run.exit;
       const next = runSynth(['--dry-run'], dir);
-      expect({ delay, status: next.status, stderr: next.stderr.replace(/^.*restored.*\n|^.*removed the leftover.*\n/gm, '') }).toEqual({ delay, status: 0, stderr: '' });
+      expect({ delay, status: next.status, stderr: next.stderr.replace(/^.*(restored the|removed the (leftover|lock file)) .*\n/gm, '') }).toEqual({ delay, status: 0, stderr: '' });
       const now = readTree(path.join(dir, 'dist'));
       expect({ delay, complete: now.size > 0 && (sameTree(now, old) || sameTree(now, COMMITTED)) }).toEqual({ delay, complete: true });
       expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'envs']);
