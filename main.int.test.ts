@@ -25,7 +25,8 @@ function readTree(dir: string): Map<string, string> {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
+      else if (e.isFile()) out.set(path.relative(dir, p), fs.readFileSync(p, 'utf8'));
+      else out.set(path.relative(dir, p), e.isSymbolicLink() ? `<symlink to ${fs.readlinkSync(p)}>` : '<special file>');
     }
   };
   if (fs.existsSync(dir)) walk(dir);
@@ -119,17 +120,21 @@ describe('npm run synth', () => {
     ['envs', 'envs', /holds or lies inside the env folder envs: refused/],
     ['/', '/', /is the filesystem root: refused/],
     ['a source folder', 'lib', /is not empty and not a mega8s output \(no \.mega8s-output marker\): refused/],
+    ['a FIFO', 'fifo', /output folder "fifo" \(.*\) is not a folder: refused/],
+    ['a symlink loop', 'loop', /\/loop: too many levels of symbolic links \(ELOOP\)/],
   ])('--out %s is refused before anything is touched', (_what, out, message) => {
     const dir = scratch();
     fs.mkdirSync(path.join(dir, 'lib'));
     fs.writeFileSync(path.join(dir, 'lib', 'main.ts'), 'source\n');
+    if (out === 'fifo') execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    if (out === 'loop') fs.symlinkSync('loop', path.join(dir, 'loop'));
     const before = readTree(dir);
     const r = runSynth(['--out', out], dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^synth failed; /);
     expect(r.stderr).toMatch(message);
     expect(readTree(dir)).toEqual(before);
-    expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'envs', 'lib']);
+    expect(fs.readdirSync(dir).filter((f) => !['fifo', 'loop'].includes(f)).sort()).toEqual(['dist', 'envs', 'lib']);
   });
 });
 
@@ -172,7 +177,7 @@ describe('crash safety', () => {
       run.child.kill('SIGKILL');
       await run.exit;
       const next = runSynth(['--dry-run'], dir);
-      expect({ delay, status: next.status, stderr: next.stderr.replace(/^.*restored.*\n|^.*removed the leftover.*\n/gm, '') }).toEqual({ delay, status: 0, stderr: '' });
+      expect({ delay, status: next.status, stderr: next.stderr.replace(/^.*(restored the|removed the (leftover|lock file)) .*\n/gm, '') }).toEqual({ delay, status: 0, stderr: '' });
       const now = readTree(path.join(dir, 'dist'));
       expect({ delay, complete: now.size > 0 && (sameTree(now, old) || sameTree(now, COMMITTED)) }).toEqual({ delay, complete: true });
       expect(fs.readdirSync(dir).sort()).toEqual(['dist', 'envs']);

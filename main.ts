@@ -77,6 +77,7 @@ const program = new Command('mega8s-synth')
       const results = synthesize({
         envsDir: opts.envs, outDir: out, only, dryRun: opts.dryRun,
         layout: forStdout ? 'stream' : underCdk8s ? 'manifests' : 'dist', seam: testSeam(),
+        log: (line) => console.error(line),
       });
       for (const r of results) {
         const files = [...r.files.keys()].filter((f) => !underCdk8s || f.endsWith('.k8s.yaml'));

@@ -165,6 +165,7 @@ describe('settings declarations', () => {
   });
 });
 
+// A FIFO named qa.env (mkfifo is a process) is in main.int.test.ts.
 describe('every bad env file or path is one clear error, never a stack trace or a hang', () => {
   let dir: string;
   beforeEach(() => {
@@ -187,7 +188,6 @@ describe('every bad env file or path is one clear error, never a stack trace or 
     ['a symlink loop', (envs) => { fs.symlinkSync('qa.env', path.join(envs, 'qa.env')); }, 'envs/qa.env: cannot be read: a symbolic link loop (ELOOP)'],
     ['a dangling symlink', (envs) => { fs.symlinkSync('gone.env', path.join(envs, 'qa.env')); }, 'envs/qa.env: cannot be read: no such file (or a dangling symbolic link) (ENOENT)'],
     ['a folder named qa.env', (envs) => { fs.mkdirSync(path.join(envs, 'qa.env')); }, 'envs/qa.env: is a folder: expected a regular file of KEY=value lines'],
-    ['a FIFO named qa.env', (envs) => { require('child_process').execFileSync('mkfifo', [path.join(envs, 'qa.env')]); }, 'envs/qa.env: is a FIFO: expected a regular file of KEY=value lines'],
     ['a huge file', (envs) => { fs.writeFileSync(path.join(envs, 'qa.env'), 'X'.repeat(MAX_ENV_FILE_BYTES + 1)); }, `envs/qa.env: is ${MAX_ENV_FILE_BYTES + 1} bytes: expected at most ${MAX_ENV_FILE_BYTES} bytes`],
     ['text that is not UTF-8', (envs) => { fs.writeFileSync(path.join(envs, 'qa.env'), Buffer.from([0x49, 0x3d, 0xff, 0xfe, 0x0a])); }, 'envs/qa.env: is not UTF-8 text'],
   ])('%s', (_what, breakIt, message) => {

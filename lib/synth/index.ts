@@ -31,6 +31,8 @@ export interface SynthOptions {
    * @default 'dist'
    */
   readonly layout?: 'dist' | 'manifests' | 'stream';
+  /** Where the writer reports what it recovered or could not clean up. @default ignored */
+  readonly log?: (line: string) => void;
   /** Test seam of the writer: may block or throw at each point (see lib/synth/write.ts). */
   readonly seam?: (point: SeamPoint) => void;
 }
@@ -111,12 +113,13 @@ export function synthesize(options: SynthOptions = {}): EnvironmentResult[] {
         ? new Map(results.map((r) => [r.env.name, new Map(manifests(r))]))
         : new Map([['all', new Map([['mega8s.k8s.yaml', results.flatMap((r) => manifests(r).map(([, c]) => c)).join('')]])]]);
     try {
-      writeDist(options.outDir ?? 'dist', trees, {
+      const log = writeDist(options.outDir ?? 'dist', trees, {
         root,
         protect: [options.envsDir ?? 'envs'],
         keepOthers: !!options.only?.length,
         seam: options.seam,
       });
+      for (const line of log) options.log?.(line);
     } catch (e) {
       if (e instanceof OutputError) throw new SynthError([e.message]);
       throw e;

@@ -381,7 +381,7 @@ export function writeDist(outDir: string, envs: ReadonlyMap<string, ReadonlyMap<
       io(marker, () => writeFileDurably(marker, MARKER_TEXT));
       io(fresh, () => fsyncPath(fresh));
     } catch (e) {
-      fs.rmSync(fresh, { recursive: true, force: true });
+      try { fs.rmSync(fresh, { recursive: true, force: true }); } catch { /* removed by the next run's recovery */ }
       throw e;
     }
     io(out, () => seam('swap'));
