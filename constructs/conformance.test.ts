@@ -82,6 +82,14 @@ const BAD: Record<string, Bad[]> = {
     bad({ autoscaling: { maxReplicas: 3, cpuUtilization: 1.5 } }, 'autoscaling.cpuUtilization', 1.5),
     bad({ autoscaling: { maxReplicas: 3 }, replicas: 2 }, 'replicas', 2),
   ],
+  apiAccess: [
+    bad({ apiAccess: [] }, 'apiAccess', []),
+    bad({ apiAccess: {} }, 'apiAccess', {}),
+    bad({ apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['*'] }] }, 'apiAccess', ['*']),
+    bad({ apiAccess: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }, 'apiAccess', ['*']),
+    bad({ apiAccess: [{ apiGroups: ['*'], resources: ['pods'], verbs: ['get'] }] }, 'apiAccess', ['*']),
+    bad({ apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['bind'] }] }, 'apiAccess', ['bind']),
+  ],
   namespace: scalar('namespace', 'kube-system', 'kube-public', 'default', 'UPPER', '', 'a'.repeat(64)),
   clusterRoleName: scalar('clusterRoleName', 'admin', 'edit', 'view', 'cluster-admin', 'system:node-drainer', '', 'UPPER'),
   namespaceName: scalar('name', 'kube-system', 'kube-node-lease', 'default', ...DNS_LABELS),
@@ -93,7 +101,7 @@ const BAD: Record<string, Bad[]> = {
   member: [bad({ member: () => undefined }, 'member', undefined), bad({ member: 'GrpcService' }, 'member', 'GrpcService')],
 };
 
-const WORKLOAD = ['name', 'image', 'terminationGraceSeconds', 'runAsUser', 'partOf', 'labels', 'podAnnotations', 'resources', 'env', 'scheduling'];
+const WORKLOAD = ['name', 'image', 'terminationGraceSeconds', 'runAsUser', 'partOf', 'labels', 'podAnnotations', 'resources', 'env', 'scheduling', 'apiAccess'];
 
 /** One line per exported construct: how to make it with valid required props, and which props of BAD it takes. */
 const SUBJECTS: [string, Make, string[]][] = [

@@ -9,6 +9,7 @@ export { PropError } from './validate';
 export {
   Workload, WorkloadProps, WorkloadPort, WorkloadClient, EnvVar, EnvVarSource, Toleration, TolerationOperator, TaintEffect,
   NodeAffinity, NodeRequirement, NodeSelectorOperator, PreferredNode, Autoscaling, AutoscalingBehavior,
+  ApiRule, ApiVerb, API_VERBS,
 } from './workload';
 export { Resources, ResourceAmounts } from './resources';
 export { ServiceType } from './service-type';

@@ -67,6 +67,51 @@ describe('Microservice', () => {
     expect(http.readinessProbe.tcpSocket).toBeUndefined();
   });
 
+  test('a readiness path of its own: readiness and liveness probe different endpoints', () => {
+    const c = build({ httpHealthPath: '/healthz', httpReadinessPath: '/readyz' }).container;
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    const readyOnly = build({ httpReadinessPath: '/readyz' }).container;
+    expect(readyOnly.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(readyOnly.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+  });
+
+  test('externalIPs land on the Service, and only when set', () => {
+    expect(build({ servicePort: 80, externalIPs: ['203.0.113.10', '2001:db8::1'] }).service.spec.externalIPs).toEqual(['203.0.113.10', '2001:db8::1']);
+    expect(build().service.spec).not.toHaveProperty('externalIPs');
+  });
+
+  test('apiAccess: its own ServiceAccount, a Role with exactly the rules, bound to that ServiceAccount only; the pod runs as it', () => {
+    const { of, pod, svc } = build({
+      apiAccess: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'], resourceNames: ['vessel'] }],
+    });
+    const [sa] = of('ServiceAccount');
+    const [role] = of('Role');
+    const [binding] = of('RoleBinding');
+    expect(sa.metadata).toMatchObject({ name: 'vessel', namespace: 'shippy' });
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(role.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'], resourceNames: ['vessel'] }]);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'vessel' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'vessel', namespace: 'shippy' }]);
+    expect(pod.serviceAccountName).toBe('vessel');
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(svc.apiAccess?.role.name).toBe('vessel');
+  });
+
+  test('without apiAccess: no ServiceAccount, no token', () => {
+    const { of, pod } = build();
+    expect(of('ServiceAccount')).toHaveLength(0);
+    expect(of('Role')).toHaveLength(0);
+    expect(pod.serviceAccountName).toBeUndefined();
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  test('apiAccess needs a chart namespace', () => {
+    const chart = new Chart(new App(), 'bare', { disableResourceNameHashes: true });
+    expect(errorOf(() => new Microservice(chart, 'vessel', { image: 'r/v:1', apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] })))
+      .toBe('bare/vessel: apiAccess needs a namespace for the RoleBinding\'s subject: expected the construct in a chart with a namespace');
+  });
+
   test('env keeps its order (for $(VAR) expansion)', () => {
     const env = [{ name: 'USER', value: 'u' }, { name: 'URL', value: 'x://$(USER)@h' }];
     expect(build({ env }).container.env).toEqual(env);
@@ -150,6 +195,19 @@ describe('Microservice', () => {
     ['a bad env name', { env: [{ name: 'DB HOST', value: 'x' }] }, 'test/vessel: env name "DB HOST" is not a valid environment variable name (letters, digits, \'_\', \'-\' and \'.\', not starting with a digit)'],
     ['an env var set twice', { env: [{ name: 'A', value: '1' }, { name: 'A', value: '2' }] }, 'test/vessel: env "A" is set twice: expected each name once'],
     ['a relative health path', { httpHealthPath: 'healthz' }, 'test/vessel: httpHealthPath "healthz" is not an absolute URL path (starting with \'/\', no spaces)'],
+    ['a relative readiness path', { httpReadinessPath: 'readyz' }, 'test/vessel: httpReadinessPath "readyz" is not an absolute URL path (starting with \'/\', no spaces)'],
+    ['an external IP that is not one', { externalIPs: ['node-1'] }, 'test/vessel: externalIPs ["node-1"] is not a non-empty list of IP addresses'],
+    ['no external IPs', { externalIPs: [] }, 'test/vessel: externalIPs [] is not a non-empty list of IP addresses'],
+    ['an external IP twice', { externalIPs: ['10.0.0.1', '10.0.0.1'] }, 'test/vessel: externalIPs ["10.0.0.1","10.0.0.1"] lists an address twice'],
+    ['external IPs on a headless Service', { externalIPs: ['10.0.0.1'], serviceType: ServiceType.HEADLESS }, 'test/vessel: externalIPs ["10.0.0.1"] needs a Service with a cluster IP: expected serviceType other than Headless'],
+    ['no API rules', { apiAccess: [] }, 'test/vessel: apiAccess [] is not a non-empty list of rules: expected [{ apiGroups, resources, verbs, resourceNames? }]'],
+    ['a wildcard verb', { apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['*' as any] }] }, 'test/vessel: apiAccess [0].verbs ["*"] is not a non-empty list of verbs (get, list, watch, create, update, patch, delete, deletecollection)'],
+    ['an escalation verb', { apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['escalate' as any] }] }, 'test/vessel: apiAccess [0].verbs ["escalate"] is not a non-empty list of verbs (get, list, watch, create, update, patch, delete, deletecollection)'],
+    ['a wildcard resource', { apiAccess: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }, 'test/vessel: apiAccess [0].resources ["*"] is not a non-empty list of resources (lowercase plural names, optionally /subresource; no wildcards)'],
+    ['a wildcard group', { apiAccess: [{ apiGroups: ['*'], resources: ['pods'], verbs: ['get'] }] }, 'test/vessel: apiAccess [0].apiGroups ["*"] is not a non-empty list of API groups (\'\' for the core group; no wildcards)'],
+    ['a verb twice', { apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'get'] }] }, 'test/vessel: apiAccess [0].verbs ["get","get"] lists an entry twice'],
+    ['create limited by name', { apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['create'], resourceNames: ['x'] }] }, 'test/vessel: apiAccess[0] verbs ["create"] with resourceNames ["x"]: create and deletecollection cannot be limited by name; expected them in a rule without resourceNames'],
+    ['a bad resource name', { apiAccess: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'], resourceNames: ['Vessel'] }] }, 'test/vessel: apiAccess [0].resourceNames ["Vessel"] is not a non-empty list of object names'],
     ['a writable root', { writablePaths: ['/'] }, 'test/vessel: writablePaths entry "/" is not an absolute path below /'],
     ['a writable path twice', { writablePaths: ['/tmp', '/tmp'] }, 'test/vessel: writablePaths ["/tmp","/tmp"] lists a path twice'],
     ['two paths with one volume name', { writablePaths: ['/var/run', '/var_run'] }, 'test/vessel: writablePaths entry "/var_run" gives the volume name "var-run", which is empty or taken by another path'],

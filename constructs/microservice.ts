@@ -1,3 +1,4 @@
+import { isIP } from 'net';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CONFIG_HASH_ANNOTATION, configHashAnnotations } from './config-hash';
@@ -63,6 +64,19 @@ export interface MicroserviceProps extends WorkloadProps {
    */
   readonly httpHealthPath?: string;
   /**
+   * Path of an HTTP endpoint for the readiness probe alone (a server that says "not ready" while
+   * it drains, and "unhealthy" only when it must be restarted).
+   * @default httpHealthPath (or TCP when that is unset too)
+   */
+  readonly httpReadinessPath?: string;
+  /**
+   * Addresses of nodes that route to the Service (`spec.externalIPs`): the Service answers on
+   * `servicePort` at each of them. Not with a headless Service. The cluster must admit external
+   * IPs (many deny them: see the DenyServiceExternalIPs admission plugin).
+   * @default none
+   */
+  readonly externalIPs?: string[];
+  /**
    * Writable directories (emptyDirs) under the read-only root filesystem.
    * @default ['/tmp']
    */
@@ -113,6 +127,7 @@ export class Microservice extends Workload {
       image: props.image,
       defaults: { resources: D.resources, terminationGraceSeconds: D.terminationGraceSeconds, replicas: D.replicas },
       autoscaling: true,
+      apiAccess: true,
     });
     const name = this.name;
     if (props.component !== undefined) checkLabelValue(this, 'component', props.component);
@@ -129,6 +144,17 @@ export class Microservice extends Workload {
     const env = this.env;
     if (props.httpHealthPath !== undefined && (typeof props.httpHealthPath !== 'string' || !/^\/\S*$/.test(props.httpHealthPath))) {
       throw new PropError(this, 'httpHealthPath', `httpHealthPath ${show(props.httpHealthPath)} is not an absolute URL path (starting with '/', no spaces)`);
+    }
+    if (props.httpReadinessPath !== undefined && (typeof props.httpReadinessPath !== 'string' || !/^\/\S*$/.test(props.httpReadinessPath))) {
+      throw new PropError(this, 'httpReadinessPath', `httpReadinessPath ${show(props.httpReadinessPath)} is not an absolute URL path (starting with '/', no spaces)`);
+    }
+    const externalIPs = props.externalIPs;
+    if (externalIPs !== undefined) {
+      if (!Array.isArray(externalIPs) || externalIPs.length === 0 || externalIPs.some((ip) => typeof ip !== 'string' || isIP(ip) === 0)) {
+        throw new PropError(this, 'externalIPs', `externalIPs ${show(externalIPs)} is not a non-empty list of IP addresses`);
+      }
+      if (new Set(externalIPs).size !== externalIPs.length) throw new PropError(this, 'externalIPs', `externalIPs ${show(externalIPs)} lists an address twice`);
+      if (exposure.headless) throw new PropError(this, 'externalIPs', `externalIPs ${show(externalIPs)} needs a Service with a cluster IP: expected serviceType other than Headless`);
     }
     for (const key of ['command', 'args'] as const) {
       const v = props[key];
@@ -148,9 +174,7 @@ export class Microservice extends Workload {
 
     const hashAnnotations = configHashAnnotations({ configMaps, env });
     this.configHash = hashAnnotations[CONFIG_HASH_ANNOTATION];
-    const check = props.httpHealthPath !== undefined
-      ? { httpGet: { path: props.httpHealthPath, port: portName } }
-      : { tcpSocket: { port: portName } };
+    const check = (path: string | undefined) => (path !== undefined ? { httpGet: { path, port: portName } } : { tcpSocket: { port: portName } });
     // Volumes are named after their paths (/tmp -> tmp, /var/cache/nginx -> var-cache-nginx).
     const volumeNames = writable.map((p) => p.slice(1).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, ''));
     volumeNames.forEach((v, i) => {
@@ -175,8 +199,8 @@ export class Microservice extends Workload {
             ports: [{ name: portName, containerPort: port, protocol: 'TCP' }],
             ...(env.length ? { env } : {}),
             ...(configMaps.length ? { envFrom: configMaps.map((cm) => ({ configMapRef: { name: cm.name } })) } : {}),
-            readinessProbe: { ...check, ...PROBE_TIMINGS.readiness },
-            livenessProbe: { ...check, ...PROBE_TIMINGS.liveness },
+            readinessProbe: { ...check(props.httpReadinessPath ?? props.httpHealthPath), ...PROBE_TIMINGS.readiness },
+            livenessProbe: { ...check(props.httpHealthPath), ...PROBE_TIMINGS.liveness },
             resources: this.resources,
             securityContext: restrictedContainerSecurityContext(),
             ...(writable.length ? { volumeMounts: writable.map((p, i) => ({ name: volumeNames[i], mountPath: p })) } : {}),
@@ -194,6 +218,7 @@ export class Microservice extends Workload {
         ...(exposure.headless ? { clusterIP: 'None' } : {}),
         selector: this.selector,
         ports: [{ name: portName, protocol: 'TCP', port: this.servicePort, targetPort: portName }],
+        ...(externalIPs ? { externalIPs: [...externalIPs] } : {}),
       },
     });
 

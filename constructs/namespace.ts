@@ -14,7 +14,7 @@ export enum PodSecurityLevel {
 
 export interface SecureNamespaceProps {
   /**
-   * Namespace name (not `default` nor `kube-*`, which Kubernetes owns).
+   * Namespace name (not `default`, `kube-system`, `kube-public` nor `kube-node-lease`, which Kubernetes owns).
    * @default the construct id
    */
   readonly name?: string;

@@ -93,7 +93,7 @@ export interface NodeDrainerProps extends WorkloadProps {
    */
   readonly name?: string;
   /**
-   * The drainer's own namespace, which NodeDrainer creates (not `default` nor `kube-*`).
+   * The drainer's own namespace, which NodeDrainer creates (not `default`, `kube-system`, `kube-public` nor `kube-node-lease`).
    * @default 'node-drainer'
    */
   readonly namespace?: string;

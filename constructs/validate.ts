@@ -151,16 +151,21 @@ export function checkImage(scope: IConstruct, prop: string, value: string): stri
   return value;
 }
 
-/** Namespaces Kubernetes itself owns, which a mega8s construct must never create or take over. */
+/**
+ * The namespaces Kubernetes itself creates and owns, which a mega8s construct must never create or
+ * take over. Other `kube-` names (kube-alive, the demo's own namespace) are the project's to use.
+ */
+export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
 export function isReservedNamespace(name: string): boolean {
-  return name === 'default' || name.startsWith('kube-');
+  return RESERVED_NAMESPACES.includes(name);
 }
 
-/** A namespace name a construct may create: a DNS-1123 label, not `default` nor `kube-*`. */
+/** A namespace name a construct may create: a DNS-1123 label, none of `RESERVED_NAMESPACES`. */
 export function checkNamespaceName(scope: IConstruct, prop: string, value: string): string {
   checkDns1123Label(scope, prop, value);
   if (isReservedNamespace(value)) {
-    throw new PropError(scope, prop, `${prop} ${show(value)} is reserved for Kubernetes itself: expected a namespace of the project's own (not default or kube-*)`);
+    throw new PropError(scope, prop, `${prop} ${show(value)} is reserved for Kubernetes itself: expected a namespace of the project's own (not ${RESERVED_NAMESPACES.join(', ')})`);
   }
   return value;
 }

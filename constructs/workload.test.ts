@@ -124,4 +124,9 @@ describe('Workload (the base every construct extends)', () => {
   test('a request equal to its limit, in other units, is fine', () => {
     expect(synth({ resources: { requests: { memory: '1024Mi', cpu: '1000m' }, limits: { memory: '1Gi', cpu: '1' } } }).container.resources.limits).toEqual({ cpu: '1', memory: '1Gi' });
   });
+
+  test('apiAccess is refused by a construct that does not render it', () => {
+    expect(() => synth({ apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] }))
+      .toThrow('test/echo: apiAccess [{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}] is not supported by this construct');
+  });
 });

@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectProps, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectProps, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PlainApiObject } from './plain-api-object';
@@ -124,6 +124,21 @@ export interface Autoscaling {
   readonly behavior?: AutoscalingBehavior;
 }
 
+/** The verbs a workload's Role may grant (exact verbs: no wildcards, no escalation verbs). */
+export const API_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+export type ApiVerb = typeof API_VERBS[number];
+
+/** One rule of the Kubernetes API the workload's pods may use in their own namespace. */
+export interface ApiRule {
+  /** API groups (`''` is the core group, `apps`, …). */
+  readonly apiGroups: string[];
+  /** Resources (`pods`, `deployments`, a subresource such as `pods/log`). */
+  readonly resources: string[];
+  readonly verbs: ApiVerb[];
+  /** Only these objects (not with `create`, which has no name to check). @default every object of the resources */
+  readonly resourceNames?: string[];
+}
+
 /** Props every workload construct takes, with the same names and types everywhere. */
 export interface WorkloadProps {
   /**
@@ -159,6 +174,14 @@ export interface WorkloadProps {
    * @default no autoscaler
    */
   readonly autoscaling?: Autoscaling;
+  /**
+   * What the pods may do with the Kubernetes API, in their own namespace. The workload then gets
+   * its own ServiceAccount (named after it), a Role with exactly these rules and a RoleBinding of
+   * that Role to that ServiceAccount only; its pods run as it and mount its (rotating, projected)
+   * token. Needs the chart's namespace.
+   * @default no API access: the namespace's default ServiceAccount, no token mounted
+   */
+  readonly apiAccess?: ApiRule[];
 }
 
 /** What a construct tells the base about itself. */
@@ -193,6 +216,8 @@ export interface WorkloadSpec {
   readonly autoscaling?: boolean;
   /** Env names the construct sets itself (refused in `env`). @default none */
   readonly reservedEnv?: readonly string[];
+  /** Whether `apiAccess` is supported (the construct renders its pods with `podTemplate`). @default false */
+  readonly apiAccess?: boolean;
 }
 
 /** A port the workload's pods listen on (what a Service or a NetworkPolicy admits). */
@@ -243,6 +268,8 @@ export abstract class Workload extends Construct {
    * NetworkPolicy; for the other workloads the list is recorded for a namespace's network policies.
    */
   public readonly clients: WorkloadClient[] = [];
+  /** The workload's own ServiceAccount, Role and RoleBinding, when `apiAccess` is set. */
+  public readonly apiAccess?: { readonly serviceAccount: ApiObject; readonly role: ApiObject; readonly roleBinding: ApiObject };
 
   protected readonly identity: AppIdentity;
   /** The validated `env`, in order. */
@@ -301,6 +328,11 @@ export abstract class Workload extends Construct {
       const [min, max] = spec.replicaRange ?? [0, Number.MAX_SAFE_INTEGER];
       this.replicas = checkInteger(this, 'replicas', props.replicas ?? D.replicas, min, max);
     }
+
+    if (props.apiAccess !== undefined) {
+      if (!spec.apiAccess) throw new PropError(this, 'apiAccess', `apiAccess ${show(props.apiAccess)} is not supported by this construct`);
+      this.apiAccess = this.renderApiAccess(this.validateApiRules(props.apiAccess));
+    }
   }
 
   /**
@@ -337,7 +369,7 @@ export abstract class Workload extends Construct {
     return {
       metadata: { labels: this.labels, ...(Object.keys(all).length ? { annotations: all } : {}) },
       spec: {
-        automountServiceAccountToken: false,
+        ...(this.apiAccess ? { serviceAccountName: this.apiAccess.serviceAccount.name, automountServiceAccountToken: true } : { automountServiceAccountToken: false }),
         enableServiceLinks: false,
         terminationGracePeriodSeconds: this.terminationGraceSeconds,
         securityContext: this.podSecurityContext,
@@ -434,6 +466,49 @@ export abstract class Workload extends Construct {
       }
     }
     return json;
+  }
+
+  private validateApiRules(rules: ApiRule[]): ApiRule[] {
+    const prop = 'apiAccess';
+    if (!Array.isArray(rules) || rules.length === 0) {
+      throw new PropError(this, prop, `${prop} ${show(rules)} is not a non-empty list of rules: expected [{ apiGroups, resources, verbs, resourceNames? }]`);
+    }
+    const list = (field: string, value: unknown, ok: (x: string) => boolean, what: string, allowEmpty = false): string[] => {
+      if (!Array.isArray(value) || (!allowEmpty && value.length === 0) || value.some((x) => typeof x !== 'string' || !ok(x))) {
+        throw new PropError(this, prop, `${prop} ${field} ${show(value)} is not a non-empty list of ${what}`);
+      }
+      if (new Set(value).size !== value.length) throw new PropError(this, prop, `${prop} ${field} ${show(value)} lists an entry twice`);
+      return [...value];
+    };
+    return rules.map((r, i) => {
+      if (r === null || typeof r !== 'object') throw new PropError(this, prop, `${prop}[${i}] ${show(r)} is not a rule: expected { apiGroups, resources, verbs, resourceNames? }`);
+      const apiGroups = list(`[${i}].apiGroups`, r.apiGroups, (g) => g === '' || isPlainName(g), "API groups ('' for the core group; no wildcards)");
+      const resources = list(`[${i}].resources`, r.resources, (x) => /^[a-z][a-z0-9]*(\/[a-z][a-z0-9]*)?$/.test(x), 'resources (lowercase plural names, optionally /subresource; no wildcards)');
+      const verbs = list(`[${i}].verbs`, r.verbs, (v) => (API_VERBS as readonly string[]).includes(v), `verbs (${API_VERBS.join(', ')})`) as ApiVerb[];
+      if (r.resourceNames === undefined) return { apiGroups, resources, verbs };
+      const resourceNames = list(`[${i}].resourceNames`, r.resourceNames, isPlainName, 'object names');
+      if (verbs.includes('create') || verbs.includes('deletecollection')) {
+        throw new PropError(this, prop, `${prop}[${i}] verbs ${show(verbs)} with resourceNames ${show(resourceNames)}: create and deletecollection cannot be limited by name; expected them in a rule without resourceNames`);
+      }
+      return { apiGroups, resources, verbs, resourceNames };
+    });
+  }
+
+  /** The ServiceAccount, Role and RoleBinding of `apiAccess`, all named after the workload. */
+  private renderApiAccess(rules: ApiRule[]): NonNullable<Workload['apiAccess']> {
+    const namespace = Chart.of(this).namespace;
+    if (namespace === undefined) {
+      throw new PropError(this, 'apiAccess', 'apiAccess needs a namespace for the RoleBinding\'s subject: expected the construct in a chart with a namespace');
+    }
+    const serviceAccount = this.object('ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', automountServiceAccountToken: false });
+    const role = this.object('Role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', rules: rules.map((r) => ({ ...r })) });
+    const roleBinding = this.object('RoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace }],
+    });
+    return { serviceAccount, role, roleBinding };
   }
 
   private validateScheduling(props: WorkloadProps): Workload['scheduling'] {
