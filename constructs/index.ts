@@ -26,3 +26,6 @@ export {
   NodeDrainer, NodeDrainerProps, DrainBudget, drainBudget, NODE_DRAINER_DEFAULTS, NODE_DRAINER_RULES,
   GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL,
 } from './node-drainer';
+export {
+  LocustLoadTest, LocustLoadTestProps, LocustMode, LocustTarget, LOCUST_LOAD_TEST_DEFAULTS, LOCUSTFILE_DIR, REPORTS_DIR, MAX_LOCUST_WORKERS,
+} from './locust-load-test';
