@@ -1,5 +1,6 @@
 import { ChartDefinition } from './chart';
 import { fourhundredChart } from './fourhundred';
+import { loadtestChart } from './loadtest';
 import { preemptibleChart } from './preemptible';
 import { shippyChart } from './shippy';
 
@@ -10,4 +11,5 @@ export const CHARTS: readonly ChartDefinition[] = [
   fourhundredChart,
   shippyChart,
   preemptibleChart,
+  loadtestChart,
 ];
