@@ -164,6 +164,8 @@ export const HEADLESS_MASTER_SCRIPT = [
  *   port, the Service's port and target port and the workers' master port and host all line up,
  *   so an escape-hatch edit cannot break a run silently.
  *
+ * `replicas` (of the shared props) is the master's and can only be 1; the worker count is `workers`.
+ *
  * Contract ids: `Locustfile` (ConfigMap), `MasterService`, `WebService` (interactive), `Master`
  * (Deployment or Job), `Workers` (Deployment or Job), `MasterEgress` and `WorkerEgress` (with `targets`).
  */
