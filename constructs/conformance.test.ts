@@ -9,7 +9,7 @@
 import { App, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  FleetOf, GkeDiskType, GkeStorageClass, GrpcService, Microservice, MongoReplicaSet, NodeDrainer, PodSecurityLevel,
+  FleetOf, GkeDiskType, GkeStorageClass, GrpcService, LocustLoadTest, Microservice, MongoReplicaSet, NodeDrainer, PodSecurityLevel,
   Postgres, PropError, ReclaimPolicy, SecureNamespace,
 } from '.';
 import { show } from './validate';
@@ -110,6 +110,7 @@ const SUBJECTS: [string, Make, string[]][] = [
   ['MongoReplicaSet', (s, id, p) => new MongoReplicaSet(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],
   ['Postgres', (s, id, p) => new Postgres(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],
   ['NodeDrainer', (s, id, p) => new NodeDrainer(s, id, p), [...WORKLOAD.filter((k) => k !== 'terminationGraceSeconds'), 'replicas', 'namespace', 'clusterRoleName']],
+  ['LocustLoadTest', (s, id, p) => new LocustLoadTest(s, id, { image: 'locustio/locust:2.32.4', locustfile: 'from locust import User\n', ...p }), [...WORKLOAD, 'replicas']],
   ['SecureNamespace', (s, id, p) => new SecureNamespace(s, id, p), ['namespaceName', 'partOf', 'labels', 'podSecurity']],
   ['GkeStorageClass', (s, id, p) => new GkeStorageClass(s, id, p), ['subdomainName', 'partOf', 'diskType', 'reclaimPolicy']],
   ['FleetOf', (s, id, p) => new FleetOf(s, id, { size: 2, member: (m: Construct, mid: string) => new GrpcService(m, mid, { image: 'i:1' }), ...p }), ['size', 'prefix', 'labels', 'member']],

@@ -30,3 +30,6 @@ export {
 
 // The object checks: checkApp and the cdk8s validation plugin Mega8sValidation.
 export * from './checks';
+export {
+  LocustLoadTest, LocustLoadTestProps, LocustMode, LocustTarget, LOCUST_LOAD_TEST_DEFAULTS, LOCUSTFILE_DIR, REPORTS_DIR, MAX_LOCUST_WORKERS,
+} from './locust-load-test';

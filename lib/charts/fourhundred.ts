@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { FleetOf, GrpcService, ServiceType, SecureNamespace } from '../../constructs';
 import { Environment, defineSettings, dnsSubdomain, int, oneOf, optionalSetting, setting } from '../env';
 import { ChartDefinition } from './chart';
+import { LOADTEST_NAMESPACE, loadTestWorkerLabels } from './loadtest-workers';
 
 export const FOURHUNDRED_NAMESPACE = 'fourhundred';
 /** Labels the article's load loop selects services by (`--selector=grpc==true,service==whoami`). */
@@ -45,6 +46,8 @@ export class FourHundredChart extends Chart {
         labels: WHOAMI_LABELS,
       }),
     });
+    // The loadtest chart's whoami workers (namespace loadtest) load the fleet.
+    for (const member of this.fleet.members) member.allowFrom(loadTestWorkerLabels('whoami'), LOADTEST_NAMESPACE);
 
     if (settings.endpointsService) {
       this.endpointsServer = new GrpcService(this, 'grpc-server', {

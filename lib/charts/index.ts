@@ -1,6 +1,7 @@
 import { ChartDefinition } from './chart';
 import { fourhundredChart } from './fourhundred';
 import { kubeAliveChart } from './kube-alive';
+import { loadtestChart } from './loadtest';
 import { preemptibleChart } from './preemptible';
 import { shippyChart } from './shippy';
 
@@ -12,4 +13,5 @@ export const CHARTS: readonly ChartDefinition[] = [
   shippyChart,
   preemptibleChart,
   kubeAliveChart,
+  loadtestChart,
 ];

@@ -43,6 +43,8 @@ test('the stubs are generated from protos/ in the image; the final stage copies 
   expect(copied).toEqual(modules);
   expect(fs.existsSync(path.join(REPO, 'protos'))).toBe(true);
   expect(dockerfile).toMatch(/^ENV [^]*LOCUST_LOCUSTFILE=\/home\/locust\/whoami_locustfile\.py/m);
+  // A locustfile from a ConfigMap (mounted at LOCUSTFILE_DIR) imports grpc_user from the image.
+  expect(dockerfile).toMatch(/^ENV [^]*PYTHONPATH=\/home\/locust /m);
 });
 
 test('runs as a numeric non-root user', () => {
