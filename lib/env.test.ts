@@ -6,7 +6,7 @@ import { PREEMPTIBLE_SETTINGS } from './charts/preemptible';
 import { CHARTS } from './charts';
 import {
   EnvError, MAX_ENV_FILE_BYTES, PROJECT_SETTINGS, defineSettings, environmentNames, int, loadEnvironment, loadEnvironments,
-  oneOf, parseEnvironment, setting, settingsTable, withSettingsTable,
+  oneOf, parseEnvironment, projectChartSettings, setting, settingsTable, withSettingsTable,
 } from './env';
 
 const GOOD = [
@@ -87,7 +87,8 @@ describe('environments', () => {
     expect(all).toEqual([
       'envs/qa.env: QUOTA_CPUS is missing: expected an integer in range 0-1000000',
       'envs/qa.env:3: FOURHUNDRED_FLEET_SIZE="x" is not an integer: expected an integer in range 0-10000',
-      'envs/qa.env:8: unknown key BOGUS: expected one of IMAGE_REGISTRY, IMAGE_TAG, QUOTA_FORWARDING_RULES, QUOTA_TARGET_POOLS, QUOTA_FIREWALLS, QUOTA_CPUS, QUOTA_DISK_GB, FOURHUNDRED_FLEET_SIZE, FOURHUNDRED_SERVICE_TYPE, FOURHUNDRED_ENDPOINTS_SERVICE, PREEMPTIBLE_NODE_KIND, KUBE_ALIVE_EXPOSE, KUBE_ALIVE_EXTERNAL_IPS, KUBE_ALIVE_CPUHOG_MIN_REPLICAS, KUBE_ALIVE_CPUHOG_MAX_REPLICAS, KUBE_ALIVE_CPUHOG_CPU_UTILIZATION, LOADTEST_TARGETS, LOADTEST_MODE, LOADTEST_WORKERS, LOADTEST_USERS, LOADTEST_SPAWN_RATE, LOADTEST_RUN_TIME_SECONDS, LOADTEST_WEB_SERVICE_TYPE',
+      // Every key the loader knows, the project's first, then each chart's in CHARTS order.
+      `envs/qa.env:8: unknown key BOGUS: expected one of ${[PROJECT_SETTINGS, ...projectChartSettings()].flatMap((s) => s.keys.map((k) => k.key)).join(', ')}`,
     ]);
   });
 
@@ -125,7 +126,9 @@ describe('environments', () => {
 describe('settings declarations', () => {
   test('each chart declares its own keys; the loader validates the keys of the charts it is given', () => {
     const owners = CHARTS.flatMap((c) => (c.settings ? [c.settings.owner] : []));
-    expect(owners).toEqual(['fourhundred', 'preemptible', 'kube-alive', 'loadtest']);
+    // Every chart that reads env keys declares them; the charts without settings declare none.
+    expect(owners).toEqual(CHARTS.filter((c) => c.settings).map((c) => c.name));
+    expect(owners).toEqual(expect.arrayContaining(['fourhundred', 'preemptible', 'kube-alive', 'loadtest']));
     // Without the fourhundred chart, its keys are unknown to the loader.
     expect(() => parseEnvironment('qa', 'envs/qa.env', GOOD, [PREEMPTIBLE_SETTINGS])).toThrow(/envs\/qa.env:3: unknown key FOURHUNDRED_FLEET_SIZE/);
     const env = parseEnvironment('qa', 'envs/qa.env', GOOD.replace(/^FOURHUNDRED.*\n/m, ''), [PREEMPTIBLE_SETTINGS]);
