@@ -26,3 +26,7 @@ export {
   NodeDrainer, NodeDrainerProps, DrainBudget, drainBudget, NODE_DRAINER_DEFAULTS, NODE_DRAINER_RULES,
   GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL,
 } from './node-drainer';
+export {
+  BlueGreenService, BlueGreenServiceProps, BlueGreenJobProps, BlueGreenProbe, Color, BLUE_GREEN_DEFAULTS, COLOR_LABEL, PREVIEW_TARGET_ENV,
+  ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, colorSelector, otherColor, JobRole,
+} from './blue-green-service';
