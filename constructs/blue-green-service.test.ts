@@ -136,6 +136,8 @@ describe('BlueGreenService', () => {
         expect(j.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
         expect(j.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation).toBe(false);
         expect(j.spec.selector).toBeUndefined();
+        // apply creates them without running them; the release runs each at its step
+        expect(j.spec.suspend).toBe(true);
       }
       expect(smoke.spec.template.spec.containers[0].env).toEqual([{ name: 'PREVIEW_TARGET', value: 'todo-api-preview:10000' }]);
       expect(bg.previewTarget).toBe('todo-api-preview:10000');
@@ -164,6 +166,9 @@ describe('BlueGreenService', () => {
       expect(wave(smoke)).toBeLessThan(wave(find('Service', 'todo-api')));
       expect(wave(find('Service', 'todo-api-preview'))).toBe(0);
       expect(synth(jobs).of('Job')[0].metadata.annotations).toBeUndefined();
+      // Argo CD runs hooks as written: they are not suspended.
+      expect(seed.spec.suspend).toBeUndefined();
+      expect(synth({ ...jobs, suspendJobs: false }).of('Job')[0].spec.suspend).toBeUndefined();
     });
   });
 
@@ -227,6 +232,8 @@ describe('BlueGreenService', () => {
       [{ serviceType: 'Public' as ServiceType }, 'serviceType', 'test/todo-api: serviceType "Public" is not one of'],
       [{ probe: { kind: 'grpc' } as any }, 'probe', 'test/todo-api: probe {"kind":"grpc"} is not a BlueGreenProbe'],
       [{ probe: BlueGreenProbe.http('healthz') }, 'probe', 'test/todo-api: probe path "healthz" does not start with \'/\''],
+      [{ argoCdHooks: true, suspendJobs: true }, 'suspendJobs', 'test/todo-api: suspendJobs true conflicts with argoCdHooks'],
+      [{ suspendJobs: 1 as any }, 'suspendJobs', 'test/todo-api: suspendJobs 1 is not a boolean'],
       [{ argoCdHooks: 'yes' as any }, 'argoCdHooks', 'test/todo-api: argoCdHooks "yes" is not a boolean'],
       [{ seedJob: { args: [] } }, 'seedJob.args', 'test/todo-api: seedJob.args [] is empty'],
       [{ smokeJob: { args: ['smoke'], backoffLimit: 11 } }, 'smokeJob.backoffLimit', 'test/todo-api: smokeJob.backoffLimit 11 is out of range'],

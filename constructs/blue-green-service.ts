@@ -115,6 +115,14 @@ export interface BlueGreenServiceProps extends WorkloadProps {
    * @default false
    */
   readonly argoCdHooks?: boolean;
+  /**
+   * Renders the Jobs suspended (`spec.suspend: true`): `kubectl apply` then creates them without
+   * running them, and a release tool runs each at its step by creating it with `suspend: false`
+   * (`npm run release` does). Unsuspended, every apply that creates a Job runs it. Not with
+   * `argoCdHooks` (Argo CD runs its hooks as they are written: a suspended hook never ends).
+   * @default true without argoCdHooks, false with
+   */
+  readonly suspendJobs?: boolean;
 }
 
 export const BLUE_GREEN_DEFAULTS = {
@@ -171,6 +179,8 @@ export class BlueGreenService extends Workload {
   public readonly smokeJob?: ApiObject;
   /** `<name>-preview:<servicePort>`: where the smoke Job calls. */
   public readonly previewTarget: string;
+  /** Whether the Jobs are rendered suspended (see `suspendJobs`). */
+  public readonly suspendJobs: boolean;
   /** The images of the colours. */
   public readonly images: Readonly<Record<Color, string>>;
 
@@ -222,6 +232,10 @@ export class BlueGreenService extends Workload {
     const args = checkStrings(this, 'args', p.args);
     const argo = p.argoCdHooks ?? false;
     if (typeof argo !== 'boolean') throw new PropError(this, 'argoCdHooks', `argoCdHooks ${show(argo)} is not a boolean: expected true or false`);
+    const suspend = p.suspendJobs ?? !argo;
+    if (typeof suspend !== 'boolean') throw new PropError(this, 'suspendJobs', `suspendJobs ${show(suspend)} is not a boolean: expected true or false`);
+    if (suspend && argo) throw new PropError(this, 'suspendJobs', 'suspendJobs true conflicts with argoCdHooks: Argo CD would wait forever for a suspended hook; expected suspendJobs false (or no argoCdHooks)');
+    this.suspendJobs = suspend;
     const autoscaling = p.autoscaling;
     const activeMin = autoscaling ? (autoscaling.minReplicas ?? 1) : this.replicas!;
     const idleReplicas = p.idleReplicas === undefined ? activeMin
@@ -358,6 +372,7 @@ export class BlueGreenService extends Workload {
       }],
     });
     const spec = {
+      ...(this.suspendJobs ? { suspend: true } : {}),
       backoffLimit,
       activeDeadlineSeconds,
       ttlSecondsAfterFinished,
