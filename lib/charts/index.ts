@@ -2,6 +2,7 @@ import { ChartDefinition } from './chart';
 import { fourhundredChart } from './fourhundred';
 import { preemptibleChart } from './preemptible';
 import { shippyChart } from './shippy';
+import { todoApiChart } from './todo-api';
 
 export { ChartDefinition } from './chart';
 
@@ -10,4 +11,5 @@ export const CHARTS: readonly ChartDefinition[] = [
   fourhundredChart,
   shippyChart,
   preemptibleChart,
+  todoApiChart,
 ];
