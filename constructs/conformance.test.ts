@@ -9,7 +9,7 @@
 import { App, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  FleetOf, GkeDiskType, GkeStorageClass, GrpcService, LocustLoadTest, Microservice, MongoReplicaSet, NodeDrainer, PodSecurityLevel,
+  BlueGreenService, Color, FleetOf, GkeDiskType, GkeStorageClass, GrpcService, LocustLoadTest, Microservice, MongoReplicaSet, NodeDrainer, PodSecurityLevel,
   Postgres, PropError, ReclaimPolicy, SecureNamespace,
 } from '.';
 import { show } from './validate';
@@ -105,6 +105,7 @@ const WORKLOAD = ['name', 'image', 'terminationGraceSeconds', 'runAsUser', 'part
 
 /** One line per exported construct: how to make it with valid required props, and which props of BAD it takes. */
 const SUBJECTS: [string, Make, string[]][] = [
+  ['BlueGreenService', (s, id, p) => new BlueGreenService(s, id, { imageRepository: 'gcr.io/p/app', blueTag: '1.0', greenTag: '1.1', activeColor: Color.BLUE, ...p }), [...WORKLOAD.filter((k) => k !== 'image'), 'replicas', 'port', 'autoscaling']],
   ['GrpcService', (s, id, p) => new GrpcService(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling']],
   ['Microservice', (s, id, p) => new Microservice(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling']],
   ['MongoReplicaSet', (s, id, p) => new MongoReplicaSet(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],

@@ -33,3 +33,7 @@ export * from './checks';
 export {
   LocustLoadTest, LocustLoadTestProps, LocustMode, LocustTarget, LOCUST_LOAD_TEST_DEFAULTS, LOCUSTFILE_DIR, REPORTS_DIR, MAX_LOCUST_WORKERS,
 } from './locust-load-test';
+export {
+  BlueGreenService, BlueGreenServiceProps, BlueGreenJobProps, BlueGreenProbe, Color, BLUE_GREEN_DEFAULTS, COLOR_LABEL, PREVIEW_TARGET_ENV,
+  ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, colorSelector, otherColor, JobRole,
+} from './blue-green-service';

@@ -4,6 +4,7 @@ import { kubeAliveChart } from './kube-alive';
 import { loadtestChart } from './loadtest';
 import { preemptibleChart } from './preemptible';
 import { shippyChart } from './shippy';
+import { todoApiChart } from './todo-api';
 
 export { ChartDefinition } from './chart';
 
@@ -14,4 +15,5 @@ export const CHARTS: readonly ChartDefinition[] = [
   preemptibleChart,
   kubeAliveChart,
   loadtestChart,
+  todoApiChart,
 ];

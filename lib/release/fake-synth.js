@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// A stand-in for `npm run synth -- --env <env>` in the release tests (the todo-api chart is not part of
-// the synth yet): reads envs/<env>.env from the working directory and writes dist/<env>/ with the
+// A stand-in for `npm run synth -- --env <env>` in the release tests (fast, and independent of the
+// other charts): reads envs/<env>.env from the working directory and writes dist/<env>/ with the
 // objects the release looks at. Appends {"active", "blue", "green"} as it read them to FAKE_SYNTH_LOG.
 // FAKE_SYNTH_FAIL_AT=n makes the n-th call fail.
 'use strict';
@@ -21,8 +21,8 @@ const labels = (component) => `{ app.kubernetes.io/name: todo-api, app.kubernete
 const objects = [
   `apiVersion: v1\nkind: Service\nmetadata: { name: todo-api, namespace: todo-api }\nspec: { selector: { app.kubernetes.io/name: todo-api, mega8s.io/color: ${seen.active} } }`,
   ...['blue', 'green'].map((c) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: todo-api-${c}, namespace: todo-api }\nspec: { template: { spec: { containers: [ { name: todo-api, image: "gcr.io/x/todo-api:${seen[c]}" } ] } } }`),
-  `apiVersion: batch/v1\nkind: Job\nmetadata: { name: todo-api-seed-${seen[idle]}, namespace: todo-api, labels: ${labels('seed')} }\nspec: { template: { spec: { containers: [ { name: seed, args: [seed] } ] } } }`,
-  `apiVersion: batch/v1\nkind: Job\nmetadata: { name: todo-api-smoke-${seen[idle]}, namespace: todo-api, labels: ${labels('smoke')} }\nspec: { template: { spec: { containers: [ { name: smoke, args: [smoke, --target, "todo-api-preview:10000"] } ] } } }`,
+  `apiVersion: batch/v1\nkind: Job\nmetadata: { name: todo-api-seed-${seen[idle]}, namespace: todo-api, labels: ${labels('seed')} }\nspec: { suspend: true, template: { spec: { containers: [ { name: seed, args: [seed] } ] } } }`,
+  `apiVersion: batch/v1\nkind: Job\nmetadata: { name: todo-api-smoke-${seen[idle]}, namespace: todo-api, labels: ${labels('smoke')} }\nspec: { suspend: true, template: { spec: { containers: [ { name: smoke, args: [smoke, --target, "todo-api-preview:10000"] } ] } } }`,
 ];
 fs.mkdirSync(`dist/${env}`, { recursive: true });
 fs.writeFileSync(`dist/${env}/todo-api.k8s.yaml`, `${objects.join('\n---\n')}\n`);

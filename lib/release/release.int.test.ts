@@ -11,7 +11,8 @@ import { REPO, killAllChildren, runCli } from '../grpc/processes';
 const MAIN = path.join(REPO, 'lib/release/main.ts');
 const FAKE_SYNTH = path.join(REPO, 'lib/release/fake-synth.js');
 const TODO_KEYS = '# todo-api blue/green\nTODO_API_ACTIVE_COLOR=blue\nTODO_API_BLUE_TAG=1.0.0\nTODO_API_GREEN_TAG=\n';
-const ORIGINAL = `${fs.readFileSync(path.join(REPO, 'envs/dev.env'), 'utf8')}${TODO_KEYS}`;
+// envs/dev.env without its own todo-api keys, then the test's.
+const ORIGINAL = `${fs.readFileSync(path.join(REPO, 'envs/dev.env'), 'utf8').replace(/^TODO_API_.*\n/gm, '')}${TODO_KEYS}`;
 
 let dir: string;
 let envFile: string;
@@ -93,6 +94,9 @@ test('first release: the idle colour gets the tag, rolls out, is seeded and smok
   expect(created.map((j) => [j.kind, j.metadata.name, j.metadata.labels['app.kubernetes.io/component']])).toEqual([
     ['Job', 'todo-api-seed-1.1.0', 'seed'], ['Job', 'todo-api-smoke-1.1.0', 'smoke'],
   ]);
+  // The output's Jobs are suspended (apply creates them without running them); the release's runs are not.
+  expect(fs.readFileSync(path.join(dir, 'dist/dev/todo-api.k8s.yaml'), 'utf8')).toContain('suspend: true');
+  expect(created.map((j) => j.spec.suspend)).toEqual([false, false]);
   // Synth saw the tag first (blue still active), then the flip.
   expect(synths()).toEqual([{ active: 'blue', blue: '1.0.0', green: '1.1.0' }, { active: 'green', blue: '1.0.0', green: '1.1.0' }]);
   expect(fs.readFileSync(envFile, 'utf8')).toBe(ORIGINAL.replace('TODO_API_ACTIVE_COLOR=blue', 'TODO_API_ACTIVE_COLOR=green').replace('TODO_API_GREEN_TAG=\n', 'TODO_API_GREEN_TAG=1.1.0\n'));

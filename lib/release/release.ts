@@ -20,7 +20,9 @@
  * out and has ready pods.
  *
  * Jobs are deleted and created (not applied) so that each release runs them once, at this point, even
- * when a Job of the same name from an earlier attempt exists or when `apply -k` already created it.
+ * when a Job of the same name from an earlier attempt exists or when `apply -k` already created it. The
+ * output renders them suspended (`spec.suspend: true`: `apply -k` creates them without running them);
+ * the release creates its run with `suspend: false`.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -190,7 +192,10 @@ export async function runRelease(o: ReleaseOptions): Promise<void> {
       for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
         const obj = doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } } | null;
         if (obj?.kind === 'Job' && obj.metadata?.namespace === ns && obj.metadata.labels?.[JOB_ROLE_LABEL] === role && obj.metadata.name) {
-          found.push({ name: obj.metadata.name, manifest: JSON.stringify(obj) });
+          // The output renders the Jobs suspended, so that `apply -k` creates them without running them;
+          // this run is created running.
+          const spec = (obj as { spec?: Record<string, unknown> }).spec ?? {};
+          found.push({ name: obj.metadata.name, manifest: JSON.stringify({ ...obj, spec: { ...spec, suspend: false } }) });
         }
       }
     }
