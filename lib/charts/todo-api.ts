@@ -6,6 +6,7 @@ import {
 } from '../../constructs';
 import { Environment, defineSettings, int, oneOf, optionalSetting, pinnedImageTag, setting } from '../env';
 import { ChartDefinition } from './chart';
+import { LOADTEST_NAMESPACE, loadTestWorkerLabels } from './loadtest-workers';
 
 /** The namespace, the Deployments (`todo-api-blue`, `todo-api-green`) and the seed marker are what lib/release expects. */
 export const TODO_API_NAMESPACE = 'todo-api';
@@ -108,6 +109,8 @@ export class TodoApiChart extends Chart {
     this.mongo.allowFrom(this.todoApi.selector);
     this.mongo.allowFrom(this.todoApi.jobSelector('seed'));
     this.todoApi.allowFrom(this.todoApi.jobSelector('smoke'));
+    // The loadtest chart's Locust workers drive GetTodos (the article's load test).
+    this.todoApi.allowFrom(loadTestWorkerLabels('todo-api'), LOADTEST_NAMESPACE);
 
     if (argo) {
       // Everything the release does not order (the namespace, MongoDB) comes before the seed.
