@@ -1,5 +1,4 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { ClientAccess } from './client-access';
 import { dataClaimTemplate } from './stateful';
 import { Construct } from 'constructs';
 import { EnvVar, Workload, WorkloadProps, plainJson } from './workload';
@@ -429,10 +428,9 @@ export class MongoReplicaSet extends Workload {
   /** The ConfigMap with the member entrypoint, the init step and the mongosh configuration. */
   public readonly scripts: ApiObject;
   public readonly podDisruptionBudget: ApiObject;
-  public readonly networkPolicy: ApiObject;
+  declare public readonly networkPolicy: ApiObject;
   /** Present when `createStorageClass` is set. */
   public readonly storageClass?: GkeStorageClass;
-  private readonly access: ClientAccess;
 
   constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
     const D = MONGO_REPLICA_SET_DEFAULTS;
@@ -491,7 +489,6 @@ export class MongoReplicaSet extends Workload {
       throw new PropError(this, 'antiAffinity', `antiAffinity ${show(antiAffinity)} is not one of ${Object.values(AntiAffinity).join(', ')}`);
     }
 
-    const labels = this.labels;
     const selector = this.selector;
     this.addPort({ name: PORT_NAME, port: MONGO_PORT, protocol: 'TCP' });
 
@@ -633,8 +630,7 @@ export class MongoReplicaSet extends Workload {
 
     this.podDisruptionBudget = this.onePodAtATime();
 
-    this.access = new ClientAccess(this, { name, labels, selector, port: MONGO_PORT, namespace: this.namespace, peers: true });
-    this.networkPolicy = this.access.networkPolicy;
+    this.admitIngress({ namespace: this.namespace, peers: true });
     for (const client of props.allowFrom ?? []) this.allowFrom(client);
   }
 
@@ -643,7 +639,6 @@ export class MongoReplicaSet extends Workload {
    * replica set's namespace). Nothing else gets in.
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
-    this.access.allow(podSelector, namespace);
     super.allowFrom(podSelector, namespace);
   }
 

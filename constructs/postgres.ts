@@ -1,6 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClientAccess } from './client-access';
 import { configHashAnnotations } from './config-hash';
 import { Resources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
@@ -150,8 +149,7 @@ export class Postgres extends Workload {
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
   public readonly podDisruptionBudget: ApiObject;
-  public readonly networkPolicy: ApiObject;
-  private readonly access: ClientAccess;
+  declare public readonly networkPolicy: ApiObject;
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     const D = POSTGRES_DEFAULTS;
@@ -196,7 +194,6 @@ export class Postgres extends Workload {
     const storageSize = checkQuantity(this, 'storageSize', props.storageSize ?? D.storageSize);
     const storageClassName = props.storageClassName === undefined ? undefined : checkDns1123Subdomain(this, 'storageClassName', props.storageClassName);
     const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
-    const labels = this.labels;
     const selector = this.selector;
     this.addPort({ name: PORT_NAME, port: POSTGRES_PORT, protocol: 'TCP' });
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
@@ -262,8 +259,7 @@ export class Postgres extends Workload {
     // minAvailable 1 would block every drain of its node forever.
     this.podDisruptionBudget = this.onePodAtATime();
 
-    this.access = new ClientAccess(this, { name, labels, selector, port: POSTGRES_PORT, namespace: this.namespace, peers: false });
-    this.networkPolicy = this.access.networkPolicy;
+    this.admitIngress({ namespace: this.namespace, peers: false });
     for (const client of props.allowFrom ?? []) this.allowFrom(client);
   }
 
@@ -272,7 +268,6 @@ export class Postgres extends Workload {
    * database's namespace). Nothing else gets in.
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
-    this.access.allow(podSelector, namespace);
     super.allowFrom(podSelector, namespace);
   }
 

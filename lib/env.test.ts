@@ -87,7 +87,7 @@ describe('environments', () => {
     expect(all).toEqual([
       'envs/qa.env: QUOTA_CPUS is missing: expected an integer in range 0-1000000',
       'envs/qa.env:3: FOURHUNDRED_FLEET_SIZE="x" is not an integer: expected an integer in range 0-10000',
-      'envs/qa.env:8: unknown key BOGUS: expected one of IMAGE_REGISTRY, IMAGE_TAG, QUOTA_FORWARDING_RULES, QUOTA_TARGET_POOLS, QUOTA_FIREWALLS, QUOTA_CPUS, QUOTA_DISK_GB, FOURHUNDRED_FLEET_SIZE, FOURHUNDRED_SERVICE_TYPE, FOURHUNDRED_ENDPOINTS_SERVICE, PREEMPTIBLE_NODE_KIND',
+      'envs/qa.env:8: unknown key BOGUS: expected one of IMAGE_REGISTRY, IMAGE_TAG, QUOTA_FORWARDING_RULES, QUOTA_TARGET_POOLS, QUOTA_FIREWALLS, QUOTA_CPUS, QUOTA_DISK_GB, FOURHUNDRED_FLEET_SIZE, FOURHUNDRED_SERVICE_TYPE, FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES, FOURHUNDRED_ENDPOINTS_SERVICE, SHIPPY_LOAD_BALANCER_SOURCE_RANGES, PREEMPTIBLE_NODE_KIND',
     ]);
   });
 
@@ -125,7 +125,7 @@ describe('environments', () => {
 describe('settings declarations', () => {
   test('each chart declares its own keys; the loader validates the keys of the charts it is given', () => {
     const owners = CHARTS.flatMap((c) => (c.settings ? [c.settings.owner] : []));
-    expect(owners).toEqual(['fourhundred', 'preemptible']);
+    expect(owners).toEqual(['fourhundred', 'shippy', 'preemptible']);
     // Without the fourhundred chart, its keys are unknown to the loader.
     expect(() => parseEnvironment('qa', 'envs/qa.env', GOOD, [PREEMPTIBLE_SETTINGS])).toThrow(/envs\/qa.env:3: unknown key FOURHUNDRED_FLEET_SIZE/);
     const env = parseEnvironment('qa', 'envs/qa.env', GOOD.replace(/^FOURHUNDRED.*\n/m, ''), [PREEMPTIBLE_SETTINGS]);

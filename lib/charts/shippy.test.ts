@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { App, Testing } from 'cdk8s';
 import { CONFIG_HASH_ANNOTATION } from '../../constructs/config-hash';
 import { Environment, loadEnvironment, loadEnvironments, parseEnvironment } from '../env';
@@ -131,6 +132,29 @@ describe('shippy chart', () => {
     const postgres = find('NetworkPolicy', 'postgres');
     expect(postgres.spec.ingress.map((r: any) => r.from.map(nameOf))).toEqual([['user']]);
     expect(postgres.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
+  });
+
+  test('each service admits only its callers on 8080; the gateway and the UI admit outside traffic; the namespace denies the rest', () => {
+    const { find, objects } = synth();
+    expect(find('NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    const nameOf = (peer: any) => peer.podSelector.matchLabels['app.kubernetes.io/name'];
+    const callers = (name: string) => find('NetworkPolicy', name).spec.ingress.filter((r: any) => r.from).flatMap((r: any) => r.from.map(nameOf));
+    expect(callers('vessel')).toEqual(['micro', 'consignment']);
+    expect(callers('consignment')).toEqual(['micro']);
+    expect(callers('email')).toEqual(['micro', 'user']);
+    expect(callers('user')).toEqual(['micro']);
+    for (const name of ['micro', 'ui']) expect(find('NetworkPolicy', name).spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(9);
+  });
+
+  test('SHIPPY_LOAD_BALANCER_SOURCE_RANGES limits the gateway and the UI to those ranges', () => {
+    const env = parseEnvironment('qa', 'envs/qa.env', `${fs.readFileSync('envs/dev.env', 'utf8')}\nSHIPPY_LOAD_BALANCER_SOURCE_RANGES=203.0.113.0/24,2001:db8::/32\n`);
+    const { find } = synth(env);
+    for (const name of ['micro', 'ui']) {
+      expect(find('Service', name).spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+      expect(find('NetworkPolicy', name).spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '2001:db8::/32' } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    }
+    expect(find('Service', 'vessel').spec).not.toHaveProperty('loadBalancerSourceRanges');
   });
 
   test('every workload carries a config hash instead of an UPDATED_AT date', () => {

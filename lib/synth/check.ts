@@ -8,6 +8,7 @@ import {
   mapSelector, podTemplateOf, selects,
 } from './objects';
 import { PodSecurityLevel, podSecurityViolations } from './pod-security';
+import { networkProblems } from './network-checks';
 import { quotaProblems } from './quota';
 import { schemaProblems } from './schema';
 
@@ -208,6 +209,7 @@ export function checkObjects(env: Environment, objects: readonly SynthObject[]):
   }
 
   for (const msg of quotaProblems(env, objects)) bad(undefined, msg);
+  for (const p of networkProblems(objects)) bad(p.object, p.message);
   return problems;
 }
 
