@@ -113,6 +113,31 @@ export interface MongoReplicaSetProps extends WorkloadProps {
    * @default none: only the members themselves
    */
   readonly allowFrom?: Record<string, string>[];
+  /**
+   * Least-privilege users for the clients: each gets readWrite on its own database, and nothing
+   * else. The init step creates them (or brings an existing one back to this password and role)
+   * once the admin user exists, on every member start; `clientEnv(variable, user)` connects as one.
+   * @default none
+   */
+  readonly users?: MongoUser[];
+}
+
+/** A client's own MongoDB user: readWrite on one database. */
+export interface MongoUser {
+  /** User name (letters, digits, '.', '_' and '-'). */
+  readonly name: string;
+  /**
+   * The database the user may read and write, and where it is defined (`authSource`).
+   * @default the user name
+   */
+  readonly database?: string;
+  /**
+   * Secret (created outside mega8s) holding the user's password (URL-safe, e.g. `openssl rand -hex 24`).
+   * @default '<replica set name>-<user>-auth', e.g. 'mongo-vessel-auth'
+   */
+  readonly passwordSecretName?: string;
+  /** Key of the password in that Secret. @default 'password' */
+  readonly passwordSecretKey?: string;
 }
 
 export const MONGO_REPLICA_SET_DEFAULTS = {
@@ -132,6 +157,11 @@ export const MONGO_REPLICA_SET_DEFAULTS = {
   resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } } as Resources,
   initResources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } } as Resources,
 } as const;
+
+/** Prefix of the env vars that carry the client users' passwords into the init step. */
+const USER_PASSWORD_VAR = 'MONGO_USER_PASSWORD_';
+// A database name: no '/\\. "$*<>:|?' nor spaces; `admin`, `local` and `config` are MongoDB's.
+const DATABASE_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 
 /** The keys the auth Secret must hold. */
 export const MONGO_SECRET_KEYS = { keyfile: 'keyfile', adminPassword: 'admin-password' } as const;
@@ -167,6 +197,13 @@ export interface MongoInitConfig {
   /** Env var holding the admin password. */
   readonly passwordVar: string;
   readonly intervalMs: number;
+  /**
+   * The client users to create or update once the admin user exists: `user` on database `db`
+   * with readWrite on it, the password from env var `passwordVar`. @default none
+   */
+  readonly users?: readonly { readonly user: string; readonly db: string; readonly passwordVar: string }[];
+  /** Query string appended to `mongodb://<admin>@<every member>/` to reach the primary. */
+  readonly setOptions?: string;
   /** The step gives up (exit 1, logged) after this long; a pod restart runs it again. */
   readonly timeoutMs: number;
 }
@@ -200,10 +237,14 @@ function ordinalOf(podName) {
 // { ok: 0, code, codeName, errmsg } whether the shell throws them (mongosh) or returns them;
 // a failure without a code means the server could not be reached.
 function adminCommand(io, uri, cmd) {
+  return dbCommand(io, uri, 'admin', cmd);
+}
+
+function dbCommand(io, uri, db, cmd) {
   var conn = null;
   try {
     conn = io.connect(uri);
-    var reply = conn.getDB('admin').runCommand(cmd);
+    var reply = conn.getDB(db).runCommand(cmd);
     return reply && typeof reply === 'object' ? reply : { ok: 0, errmsg: 'no reply' };
   } catch (e) {
     return { ok: 0, code: e && e.code, codeName: e && e.codeName, errmsg: String((e && e.message) || e) };
@@ -240,7 +281,7 @@ function initiateConfig(config) {
 function decide(state) {
   switch (state.status) {
     case 'secured':
-      return { action: 'done', reason: 'rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to do' };
+      return { action: 'done', reason: 'rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to initiate' };
     case 'unreachable':
       return { action: 'wait', reason: 'mongod does not answer yet' };
     case 'initiated':
@@ -281,6 +322,35 @@ function observe(io, config, ordinal) {
   return state;
 }
 
+// --- client users: one per client database, readWrite on it ------------------------------------
+// Created (or, when they exist, brought back to exactly this password and role) through the
+// primary, reached over a replica set connection as the admin user; so any member can do it on
+// any start, and a new user or a new password takes effect when the members roll.
+// Returns { ok: true }, or { ok: false, fatal, reason }.
+function ensureUsers(io, config) {
+  var users = config.users || [];
+  if (users.length === 0) return { ok: true };
+  var uri = 'mongodb://' + encodeURIComponent(config.adminUser) + ':' + encodeURIComponent(io.env[config.passwordVar] || '')
+    + '@' + config.hosts.join(',') + '/' + config.setOptions;
+  for (var i = 0; i < users.length; i++) {
+    var u = users[i];
+    var pwd = io.env[u.passwordVar];
+    if (!pwd) return { ok: false, fatal: true, reason: u.passwordVar + ' is empty: cannot create the user ' + u.user + ' on ' + u.db };
+    var roles = [{ role: 'readWrite', db: u.db }];
+    var r = dbCommand(io, uri, u.db, { createUser: u.user, pwd: pwd, roles: roles });
+    if (r.ok === 1) {
+      io.log('created the user ' + u.user + ' with readWrite on ' + u.db);
+      continue;
+    }
+    if (r.code !== CODES.USER_ALREADY_EXISTS) return { ok: false, reason: 'createUser ' + u.user + ' on ' + u.db + ' failed (' + r.errmsg + ')' };
+    r = dbCommand(io, uri, u.db, { updateUser: u.user, pwd: pwd, roles: roles });
+    if (r.ok !== 1) return { ok: false, reason: 'updateUser ' + u.user + ' on ' + u.db + ' failed (' + r.errmsg + ')' };
+  }
+  io.log('client users ready: ' + users.map(function (x) { return x.user + '@' + x.db; }).join(', '));
+  return { ok: true };
+}
+// --- end of client users ---------------------------------------------------------------------
+
 // The loop; returns the exit code.
 function run(io, config) {
   var ordinal = ordinalOf(io.env.POD_NAME);
@@ -290,11 +360,12 @@ function run(io, config) {
   }
   var deadline = io.now() + config.timeoutMs;
   var said = '';
+  var adminReady = false;
   for (;;) {
-    var d = decide(observe(io, config, ordinal));
-    if (d.reason !== said) io.log(d.action + ': ' + d.reason);
+    var d = adminReady ? { action: 'users', reason: 'the admin user exists' } : decide(observe(io, config, ordinal));
+    if (d.reason !== said && !adminReady) io.log(d.action + ': ' + d.reason);
     said = d.reason;
-    if (d.action === 'done') return 0;
+    if (d.action === 'done') adminReady = true;
     if (d.action === 'initiate') {
       var r = adminCommand(io, config.localUri, { replSetInitiate: initiateConfig(config) });
       if (r.ok === 1) io.log('initiated ' + config.setName + ' with ' + config.hosts.join(', '));
@@ -309,13 +380,24 @@ function run(io, config) {
       var u = adminCommand(io, config.localUri, { createUser: config.adminUser, pwd: password, roles: [{ role: 'root', db: 'admin' }] });
       if (u.ok === 1) {
         io.log('created the admin user ' + config.adminUser);
-        return 0;
-      }
-      if (u.code === CODES.USER_ALREADY_EXISTS || u.code === CODES.UNAUTHORIZED) {
+        adminReady = true;
+      } else if (u.code === CODES.USER_ALREADY_EXISTS || u.code === CODES.UNAUTHORIZED) {
         io.log('the admin user exists already');
-        return 0;
+        adminReady = true;
+      } else {
+        io.log('createUser failed (' + u.errmsg + '); trying again');
       }
-      io.log('createUser failed (' + u.errmsg + '); trying again');
+    }
+    if (adminReady) {
+      var e = ensureUsers(io, config);
+      if (e.ok) return 0;
+      if (e.fatal) {
+        io.log(e.reason);
+        return 1;
+      }
+      if (e.reason !== said) io.log('users: ' + e.reason + '; trying again');
+      said = e.reason;
+      d = { action: 'users', reason: e.reason };
     }
     if (io.now() >= deadline) {
       io.log('giving up after ' + Math.round(config.timeoutMs / 1000) + ' s: ' + d.reason + ' (a pod restart runs this step again)');
@@ -332,6 +414,7 @@ if (typeof MEGA8S_EXPORTS === 'object' && MEGA8S_EXPORTS !== null) {
   MEGA8S_EXPORTS.decide = decide;
   MEGA8S_EXPORTS.observe = observe;
   MEGA8S_EXPORTS.run = run;
+  MEGA8S_EXPORTS.ensureUsers = ensureUsers;
 } else {
   // mongosh: the shell API lives only here.
   quit(run({
@@ -422,6 +505,8 @@ export class MongoReplicaSet extends Workload {
   public readonly connectionString: string;
   /** The Secret holding `keyfile` and `admin-password`. */
   public readonly authSecretName: string;
+  /** The client users, with their database and Secret. */
+  public readonly users: readonly Required<MongoUser>[];
   public readonly adminUsername: string;
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
@@ -474,6 +559,7 @@ export class MongoReplicaSet extends Workload {
       throw new PropError(this, 'adminUsername', `adminUsername ${show(adminUsername)} is not a valid user name (letters, digits, '.', '_' and '-', at most 64 characters)`);
     }
     const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
+    this.users = this.validateUsers(props.users);
     const cacheGb = props.wiredTigerCacheSizeGb ?? D.wiredTigerCacheSizeGb;
     if (typeof cacheGb !== 'number' || !Number.isFinite(cacheGb) || cacheGb < 0.25 || cacheGb > 10000) {
       throw new PropError(this, 'wiredTigerCacheSizeGb', `wiredTigerCacheSizeGb ${show(cacheGb)} is out of range: expected 0.25-10000`);
@@ -506,6 +592,10 @@ export class MongoReplicaSet extends Workload {
       peerOptions: '?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000',
       adminUser: adminUsername,
       passwordVar: PASSWORD_VAR,
+      ...(this.users.length ? {
+        users: this.users.map((u, i) => ({ user: u.name, db: u.database, passwordVar: `${USER_PASSWORD_VAR}${i}` })),
+        setOptions: `?replicaSet=${setName}&authSource=admin&serverSelectionTimeoutMS=5000`,
+      } : {}),
       intervalMs: 5000,
       timeoutMs: 3600_000,
     };
@@ -539,6 +629,7 @@ export class MongoReplicaSet extends Workload {
       // mongosh keeps its history and logs under $HOME; the image's HOME is the data volume.
       { name: 'HOME', value: '/tmp' },
       { name: PASSWORD_VAR, valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
+      ...this.users.map((u, i): EnvVar => ({ name: `${USER_PASSWORD_VAR}${i}`, valueFrom: { secretKeyRef: { name: u.passwordSecretName, key: u.passwordSecretKey } } })),
       ...this.env,
     ];
     const containerSecurity = restrictedContainerSecurityContext();
@@ -643,16 +734,56 @@ export class MongoReplicaSet extends Workload {
   }
 
   /**
-   * Env vars that give a client the connection string with the admin credentials, as
-   * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/?replicaSet=…&authSource=admin`
-   * in `variable`. Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
+   * Env vars that give a client the connection string in `variable`: as `user` (one of `users`),
+   * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/<database>?replicaSet=…&authSource=<database>`;
+   * without `user`, as the admin user (role root: for tools, not applications) on `admin`.
+   * Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
    */
-  public clientEnv(variable: string = 'MONGODB_URI'): EnvVar[] {
+  public clientEnv(variable: string = 'MONGODB_URI', user?: string): EnvVar[] {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(variable)} is not a valid environment variable name`);
+    if (user !== undefined) {
+      const u = this.users.find((x) => x.name === user);
+      if (!u) throw new PropError(this, 'clientEnv', `clientEnv user ${show(user)} is not one of the users: expected one of ${show(this.users.map((x) => x.name))}`);
+      return [
+        { name: 'MONGODB_USERNAME', value: u.name },
+        { name: 'MONGODB_PASSWORD', valueFrom: { secretKeyRef: { name: u.passwordSecretName, key: u.passwordSecretKey } } },
+        { name: variable, value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${this.hosts.join(',')}/${u.database}?replicaSet=${this.replicaSetName}&authSource=${u.database}` },
+      ];
+    }
     return [
       { name: 'MONGODB_USERNAME', value: this.adminUsername },
       { name: 'MONGODB_PASSWORD', valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
       { name: variable, value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${this.hosts.join(',')}/?replicaSet=${this.replicaSetName}&authSource=admin` },
     ];
+  }
+
+  private validateUsers(users: MongoUser[] | undefined): Required<MongoUser>[] {
+    if (users === undefined) return [];
+    if (!Array.isArray(users)) throw new PropError(this, 'users', `users ${show(users)} is not a list of { name, database }`);
+    for (const v of this.env) {
+      if (v.name.startsWith(USER_PASSWORD_VAR)) throw new PropError(this, 'env', `env ${show(v.name)} is set by the construct itself (${USER_PASSWORD_VAR}* carry the users' passwords) and cannot be overridden`);
+    }
+    const out = users.map((u) => {
+      if (u === null || typeof u !== 'object') throw new PropError(this, 'users', `users entry ${show(u)} is not an object: expected { name, database }`);
+      if (typeof u.name !== 'string' || !USERNAME.test(u.name)) {
+        throw new PropError(this, 'users', `users name ${show(u.name)} is not a valid user name (letters, digits, '.', '_' and '-', at most 64 characters)`);
+      }
+      if (u.name === this.adminUsername) throw new PropError(this, 'users', `users name ${show(u.name)} is the admin user: expected a user of its own for each client`);
+      const database = u.database ?? u.name;
+      if (typeof database !== 'string' || !DATABASE_NAME.test(database) || ['admin', 'local', 'config'].includes(database)) {
+        throw new PropError(this, 'users', `users ${u.name} database ${show(database)} is not a client database name (letters, digits, '_' and '-', at most 63 characters; not admin, local or config)`);
+      }
+      const secret = checkDns1123Subdomain(this, 'users.passwordSecretName', u.passwordSecretName ?? `${this.name}-${u.name}-auth`);
+      const key = u.passwordSecretKey ?? 'password';
+      if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
+        throw new PropError(this, 'users', `users ${u.name} passwordSecretKey ${show(key)} is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+      }
+      return { name: u.name, database, passwordSecretName: secret, passwordSecretKey: key };
+    });
+    out.forEach((u, i) => {
+      if (out.findIndex((x) => x.name === u.name) !== i) throw new PropError(this, 'users', `users lists ${show(u.name)} twice: expected each user once`);
+      if (out.findIndex((x) => x.database === u.database) !== i) throw new PropError(this, 'users', `users ${u.name} and ${out.find((x) => x.database === u.database)!.name} share database ${show(u.database)}: expected one user per client database`);
+    });
+    return out;
   }
 }

@@ -64,7 +64,7 @@ describe('shippy chart', () => {
     expect(find('Service', 'postgres').spec.clusterIP).toBe('None');
   });
 
-  test('vessel, consignment and email take DB_HOST from the replica set\'s connection string', () => {
+  test('vessel, consignment and email connect as their own user, readWrite on their own database, never as admin', () => {
     const { container, envOf } = synth();
     for (const name of MONGO_SERVICES) {
       const c = container(name);
@@ -72,12 +72,15 @@ describe('shippy chart', () => {
       expect(c.args).toEqual(['--selector=static', '--server_address=:8080']);
       expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
       const env = envOf(name);
-      expect(env.DB_HOST).toBe(`mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${mongoHosts}/?replicaSet=rs0&authSource=admin`);
+      expect(env.DB_HOST).toBe(`mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${mongoHosts}/${name}?replicaSet=rs0&authSource=${name}`);
+      expect(env.MONGODB_USERNAME).toBe(name);
       expect(env.DB_HOST).not.toContain('mongo:27017');
       // $(VAR) expansion needs the credentials first.
       expect(c.env.map((e: any) => e.name)).toEqual(['MONGODB_USERNAME', 'MONGODB_PASSWORD', 'DB_HOST']);
-      expect(env.MONGODB_PASSWORD).toEqual({ secretKeyRef: { name: 'mongo-auth', key: 'admin-password' } });
+      expect(env.MONGODB_PASSWORD).toEqual({ secretKeyRef: { name: `mongo-${name}-auth`, key: 'password' } });
     }
+    const { chart } = synth();
+    expect(chart.mongo.users.map((u) => [u.name, u.database])).toEqual(MONGO_SERVICES.map((n) => [n, n]));
   });
 
   test('user takes its connection details from the Postgres construct', () => {
@@ -178,7 +181,8 @@ describe('shippy chart', () => {
     expect(synth(retagged).container('vessel').image).toBe('gcr.io/mega8s-dev/vessel-service:0.2.0');
     expect(hashes(retagged)).toEqual(base);
     // Services with different configuration have different hashes.
-    expect(base.vessel).toBe(base.consignment); // the same DB_HOST
+    expect(base.vessel).not.toBe(base.consignment); // each its own user and database
+    expect(base.micro).toBe(synth().objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'micro').spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION]);
     expect(base.user).not.toBe(base.vessel);
   });
 

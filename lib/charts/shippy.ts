@@ -78,6 +78,8 @@ export class ShippyChart extends Chart {
       storageSize: '10Gi',
       storageClassName: this.fast.name,
       partOf: PART_OF,
+      // Each service its own user, readWrite on its own database (Secrets mongo-<service>-auth).
+      users: MONGO_SERVICES.map((name) => ({ name })),
     });
     this.postgres = new Postgres(this, 'postgres', {
       database: 'users',
@@ -92,7 +94,7 @@ export class ShippyChart extends Chart {
         image: image(`${name}-service`),
         partOf: PART_OF,
         args: SERVICE_ARGS,
-        env: this.mongo.clientEnv('DB_HOST'),
+        env: this.mongo.clientEnv('DB_HOST', name),
       });
       this.mongo.allowFrom(services[name].selector);
     }
