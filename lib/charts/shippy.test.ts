@@ -83,7 +83,7 @@ describe('shippy chart', () => {
     expect(chart.mongo.users.map((u) => [u.name, u.database])).toEqual(MONGO_SERVICES.map((n) => [n, n]));
   });
 
-  test('user takes its connection details from the Postgres construct', () => {
+  test('user connects as its own role user, owner of database users, not as the superuser', () => {
     const { container, envOf } = synth();
     expect(container('user').image).toBe('gcr.io/mega8s-dev/user-service:0.1.0');
     expect(container('user').args).toEqual(['--selector=static', '--server_address=:8080']);
@@ -91,9 +91,10 @@ describe('shippy chart', () => {
       DB_HOST: 'postgres.shippy.svc.cluster.local',
       DB_PORT: '5432',
       DB_NAME: 'users',
-      DB_USER: 'postgres',
-      DB_PASSWORD: { secretKeyRef: { name: 'postgres-auth', key: 'password' } },
+      DB_USER: 'user',
+      DB_PASSWORD: { secretKeyRef: { name: 'postgres-user-auth', key: 'password' } },
     });
+    expect(synth().chart.postgres.roles).toEqual([{ name: 'user', database: 'users', passwordSecretName: 'postgres-user-auth', passwordSecretKey: 'password' }]);
   });
 
   test('each service has a Service on 8080', () => {

@@ -83,6 +83,8 @@ export class ShippyChart extends Chart {
     });
     this.postgres = new Postgres(this, 'postgres', {
       database: 'users',
+      // The user service's own role, owner of database users (Secret postgres-user-auth).
+      roles: [{ name: 'user', database: 'users' }],
       storageSize: '10Gi',
       storageClassName: this.fast.name,
       partOf: PART_OF,
@@ -102,7 +104,7 @@ export class ShippyChart extends Chart {
       image: image('user-service'),
       partOf: PART_OF,
       args: SERVICE_ARGS,
-      env: this.postgres.clientEnv({ host: 'DB_HOST', port: 'DB_PORT', database: 'DB_NAME', user: 'DB_USER', password: 'DB_PASSWORD' }),
+      env: this.postgres.clientEnv({ host: 'DB_HOST', port: 'DB_PORT', database: 'DB_NAME', user: 'DB_USER', password: 'DB_PASSWORD' }, 'user'),
     });
     this.postgres.allowFrom(services.user.selector);
 
