@@ -82,6 +82,21 @@ const BAD: Record<string, Bad[]> = {
     bad({ autoscaling: { maxReplicas: 3, cpuUtilization: 1.5 } }, 'autoscaling.cpuUtilization', 1.5),
     bad({ autoscaling: { maxReplicas: 3 }, replicas: 2 }, 'replicas', 2),
   ],
+  loadBalancerSourceRanges: [
+    ...['10.1.2.3/8', '300.0.0.0/8', '10.0.0.0/33', '', ' 10.0.0.0/8', 'ünï/8', NaN].map((r) => bad({ serviceType: 'LoadBalancer', loadBalancerSourceRanges: [r] }, 'loadBalancerSourceRanges', r)),
+    bad({ serviceType: 'LoadBalancer', loadBalancerSourceRanges: [] }, 'loadBalancerSourceRanges', []),
+    bad({ loadBalancerSourceRanges: ['10.0.0.0/8'] }, 'loadBalancerSourceRanges', ['10.0.0.0/8']),
+  ],
+  users: [
+    ...['a b', '', 'ünï', 'admin', 5].map((n) => bad({ users: [{ name: n }] }, 'users', n)),
+    bad({ users: [{ name: 'x', database: 'local' }] }, 'users', 'local'),
+    bad({ users: 'x' }, 'users', 'x'),
+  ],
+  roles: [
+    ...['Bad', '', 'pg_x', 'postgres', 'a'.repeat(64), 5].map((n) => bad({ roles: [{ name: n }] }, 'roles', n)),
+    bad({ roles: [{ name: 'x', database: 'template0' }] }, 'roles', 'template0'),
+    bad({ roles: 'x' }, 'roles', 'x'),
+  ],
   namespace: scalar('namespace', 'kube-system', 'kube-public', 'default', 'UPPER', '', 'a'.repeat(64)),
   clusterRoleName: scalar('clusterRoleName', 'admin', 'edit', 'view', 'cluster-admin', 'system:node-drainer', '', 'UPPER'),
   namespaceName: scalar('name', 'kube-system', 'kube-node-lease', 'default', ...DNS_LABELS),
@@ -97,10 +112,10 @@ const WORKLOAD = ['name', 'image', 'terminationGraceSeconds', 'runAsUser', 'part
 
 /** One line per exported construct: how to make it with valid required props, and which props of BAD it takes. */
 const SUBJECTS: [string, Make, string[]][] = [
-  ['GrpcService', (s, id, p) => new GrpcService(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling']],
-  ['Microservice', (s, id, p) => new Microservice(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling']],
-  ['MongoReplicaSet', (s, id, p) => new MongoReplicaSet(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],
-  ['Postgres', (s, id, p) => new Postgres(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],
+  ['GrpcService', (s, id, p) => new GrpcService(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling', 'loadBalancerSourceRanges']],
+  ['Microservice', (s, id, p) => new Microservice(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling', 'loadBalancerSourceRanges']],
+  ['MongoReplicaSet', (s, id, p) => new MongoReplicaSet(s, id, p), [...WORKLOAD, 'replicas', 'storageSize', 'users']],
+  ['Postgres', (s, id, p) => new Postgres(s, id, p), [...WORKLOAD, 'replicas', 'storageSize', 'roles']],
   ['NodeDrainer', (s, id, p) => new NodeDrainer(s, id, p), [...WORKLOAD.filter((k) => k !== 'terminationGraceSeconds'), 'replicas', 'namespace', 'clusterRoleName']],
   ['SecureNamespace', (s, id, p) => new SecureNamespace(s, id, p), ['namespaceName', 'partOf', 'labels', 'podSecurity']],
   ['GkeStorageClass', (s, id, p) => new GkeStorageClass(s, id, p), ['subdomainName', 'partOf', 'diskType', 'reclaimPolicy']],
