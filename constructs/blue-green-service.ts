@@ -331,6 +331,9 @@ export class BlueGreenService extends Workload {
     });
     this.previewService = serviceFor('Preview', `${name}-preview`, idle, 'ClusterIP', false, wave(0));
     this.service = serviceFor('Service', name, active, exposure.type, exposure.headless, wave(2));
+    // One policy for both colours (the selector matches either): the declared clients, and outside
+    // traffic when the public Service is a LoadBalancer or NodePort.
+    this.admitIngress({ external: exposure.external ? { ports: this.ports } : undefined });
 
     if (p.seedJob !== undefined) this.seedJob = this.job('SeedJob', 'seed', p.seedJob, [], argo ? { [ARGOCD_HOOK]: 'Sync', [ARGOCD_HOOK_DELETE_POLICY]: 'BeforeHookCreation', ...wave(-1) } : {});
     if (p.smokeJob !== undefined) {

@@ -90,6 +90,21 @@ const BAD: Record<string, Bad[]> = {
     bad({ apiAccess: [{ apiGroups: ['*'], resources: ['pods'], verbs: ['get'] }] }, 'apiAccess', ['*']),
     bad({ apiAccess: [{ apiGroups: [''], resources: ['pods'], verbs: ['bind'] }] }, 'apiAccess', ['bind']),
   ],
+  loadBalancerSourceRanges: [
+    ...['10.1.2.3/8', '300.0.0.0/8', '10.0.0.0/33', '', ' 10.0.0.0/8', 'ünï/8', NaN].map((r) => bad({ serviceType: 'LoadBalancer', loadBalancerSourceRanges: [r] }, 'loadBalancerSourceRanges', r)),
+    bad({ serviceType: 'LoadBalancer', loadBalancerSourceRanges: [] }, 'loadBalancerSourceRanges', []),
+    bad({ loadBalancerSourceRanges: ['10.0.0.0/8'] }, 'loadBalancerSourceRanges', ['10.0.0.0/8']),
+  ],
+  users: [
+    ...['a b', '', 'ünï', 'admin', 5].map((n) => bad({ users: [{ name: n }] }, 'users', n)),
+    bad({ users: [{ name: 'x', database: 'local' }] }, 'users', 'local'),
+    bad({ users: 'x' }, 'users', 'x'),
+  ],
+  roles: [
+    ...['Bad', '', 'pg_x', 'postgres', 'a'.repeat(64), 5].map((n) => bad({ roles: [{ name: n }] }, 'roles', n)),
+    bad({ roles: [{ name: 'x', database: 'template0' }] }, 'roles', 'template0'),
+    bad({ roles: 'x' }, 'roles', 'x'),
+  ],
   namespace: scalar('namespace', 'kube-system', 'kube-public', 'default', 'UPPER', '', 'a'.repeat(64)),
   clusterRoleName: scalar('clusterRoleName', 'admin', 'edit', 'view', 'cluster-admin', 'system:node-drainer', '', 'UPPER'),
   namespaceName: scalar('name', 'kube-system', 'kube-node-lease', 'default', ...DNS_LABELS),
@@ -106,10 +121,10 @@ const WORKLOAD = ['name', 'image', 'terminationGraceSeconds', 'runAsUser', 'part
 /** One line per exported construct: how to make it with valid required props, and which props of BAD it takes. */
 const SUBJECTS: [string, Make, string[]][] = [
   ['BlueGreenService', (s, id, p) => new BlueGreenService(s, id, { imageRepository: 'gcr.io/p/app', blueTag: '1.0', greenTag: '1.1', activeColor: Color.BLUE, ...p }), [...WORKLOAD.filter((k) => k !== 'image'), 'replicas', 'port', 'autoscaling']],
-  ['GrpcService', (s, id, p) => new GrpcService(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling']],
-  ['Microservice', (s, id, p) => new Microservice(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling']],
-  ['MongoReplicaSet', (s, id, p) => new MongoReplicaSet(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],
-  ['Postgres', (s, id, p) => new Postgres(s, id, p), [...WORKLOAD, 'replicas', 'storageSize']],
+  ['GrpcService', (s, id, p) => new GrpcService(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling', 'loadBalancerSourceRanges']],
+  ['Microservice', (s, id, p) => new Microservice(s, id, { image: 'gcr.io/p/app:1.0', ...p }), [...WORKLOAD, 'replicas', 'port', 'autoscaling', 'loadBalancerSourceRanges']],
+  ['MongoReplicaSet', (s, id, p) => new MongoReplicaSet(s, id, p), [...WORKLOAD, 'replicas', 'storageSize', 'users']],
+  ['Postgres', (s, id, p) => new Postgres(s, id, p), [...WORKLOAD, 'replicas', 'storageSize', 'roles']],
   ['NodeDrainer', (s, id, p) => new NodeDrainer(s, id, p), [...WORKLOAD.filter((k) => k !== 'terminationGraceSeconds'), 'replicas', 'namespace', 'clusterRoleName']],
   ['LocustLoadTest', (s, id, p) => new LocustLoadTest(s, id, { image: 'locustio/locust:2.32.4', locustfile: 'from locust import User\n', ...p }), [...WORKLOAD, 'replicas']],
   ['SecureNamespace', (s, id, p) => new SecureNamespace(s, id, p), ['namespaceName', 'partOf', 'labels', 'podSecurity']],
@@ -167,6 +182,7 @@ describe('conformance: every construct, the same bad values', () => {
     const c = chart();
     for (const level of Object.values(PodSecurityLevel)) new SecureNamespace(c, `ns-${level}`, { podSecurity: level });
     for (const p of Object.values(ReclaimPolicy)) for (const d of Object.values(GkeDiskType)) new GkeStorageClass(c, `sc-${p}-${d}`.toLowerCase(), { reclaimPolicy: p, diskType: d });
-    expect(c.toJson().length).toBe(3 + 2 * 4);
+    // A Namespace and its default-deny NetworkPolicy each, and the StorageClasses.
+    expect(c.toJson().length).toBe(3 * 2 + 2 * 4);
   });
 });

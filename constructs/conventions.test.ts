@@ -49,7 +49,7 @@ describe('construct conventions', () => {
     const chart = Testing.chart();
     new SecureNamespace(chart, 'team');
     new SecureNamespace(chart, 'nodes', { podSecurity: PodSecurityLevel.PRIVILEGED });
-    const [team, nodes] = Testing.synth(chart);
+    const [team, , nodes] = Testing.synth(chart);
     expect(team.metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.27',
       'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted',
@@ -58,5 +58,18 @@ describe('construct conventions', () => {
     expect(nodes.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(nodes.metadata.labels['pod-security.kubernetes.io/warn']).toBe('restricted');
     expect(() => new SecureNamespace(chart, 'Bad_Name')).toThrow('test/Bad_Name: name "Bad_Name" is not a valid DNS-1123 label');
+  });
+
+  test('every SecureNamespace denies all ingress by default: a policy on every pod with no ingress rule', () => {
+    const chart = new (require('cdk8s').Chart)(Testing.app(), 'c', { namespace: 'elsewhere' });
+    const ns = new SecureNamespace(chart, 'team', { partOf: 'shop', labels: { team: 'a' } });
+    const policies = Testing.synth(chart).filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies).toHaveLength(1);
+    const [deny] = policies;
+    expect(deny).toEqual(ns.defaultDenyIngress.toJson());
+    // In the namespace it protects, whatever the chart's namespace.
+    expect(deny.metadata).toMatchObject({ name: 'default-deny-ingress', namespace: 'team', labels: { team: 'a', 'app.kubernetes.io/part-of': 'shop' } });
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(deny.spec).not.toHaveProperty('ingress');
   });
 });

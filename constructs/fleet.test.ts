@@ -41,7 +41,7 @@ describe('FleetOf', () => {
     const chart = Testing.chart();
     new FleetOf(chart, 'service', { size: 3, labels: { grpc: 'true', service: 'whoami' }, member: grpc });
     const objects = Testing.synth(chart);
-    expect(objects).toHaveLength(6);
+    expect(objects).toHaveLength(9);
     for (const o of objects) expect(o.metadata.labels).toMatchObject({ grpc: 'true', service: 'whoami' });
   });
 

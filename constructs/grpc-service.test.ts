@@ -15,7 +15,7 @@ function synth(props: Partial<ConstructorParameters<typeof GrpcService>[2]> = {}
 describe('GrpcService', () => {
   test('makes one Deployment and one Service named after the construct, and no PDB for one replica', () => {
     const { objects, deployment, service, pdbs } = synth();
-    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'NetworkPolicy']);
     expect(deployment.metadata.name).toBe('whoami');
     expect(service.metadata.name).toBe('whoami');
     expect(deployment.spec.replicas).toBe(1);
@@ -185,7 +185,7 @@ describe('GrpcService', () => {
     expect(hpa.spec.minReplicas).toBe(1);
     expect(hpa.spec.metrics[0].resource.target.averageUtilization).toBe(80);
     expect(hpa.spec).not.toHaveProperty('behavior');
-    expect(synth().objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+    expect(synth().objects.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'NetworkPolicy']);
   });
 
   test.each([
@@ -204,7 +204,77 @@ describe('GrpcService', () => {
     svc.allowFrom({ app: 'client' }, 'other');
     expect(svc.clients).toEqual([{ podSelector: { app: 'client' }, namespace: 'other' }]);
     expect(() => svc.allowFrom({})).toThrow('test/whoami: allowFrom {} is an empty pod selector');
-    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Service', 'NetworkPolicy']);
+  });
+
+  test('its NetworkPolicy admits exactly its clients on its ports, clients named later included', () => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'whoami', { image: IMAGE });
+    svc.allowFrom({ app: 'client' });
+    svc.allowFrom({ app: 'far' }, 'other');
+    const policy = Testing.synth(chart).find((o) => o.kind === 'NetworkPolicy');
+    expect(policy.metadata.name).toBe('whoami');
+    expect(policy.spec.podSelector).toEqual({ matchLabels: svc.selector });
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toEqual([{
+      from: [
+        { podSelector: { matchLabels: { app: 'client' } } },
+        { podSelector: { matchLabels: { app: 'far' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'other' } } },
+      ],
+      ports: [{ protocol: 'TCP', port: 10000 }],
+    }]);
+    expect(svc.networkPolicy!.toJson()).toEqual(policy);
+  });
+
+  test('with no client and a ClusterIP Service, the NetworkPolicy admits nothing', () => {
+    const { objects } = synth();
+    expect(objects.find((o) => o.kind === 'NetworkPolicy').spec.ingress).toEqual([]);
+  });
+
+  test.each([ServiceType.LOAD_BALANCER, ServiceType.NODE_PORT])('a %s Service admits its targeted port from anywhere; clients reach every port', (serviceType) => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'whoami', { image: IMAGE, serviceType, endpoints: { service: 'api.endpoints.p.cloud.goog' } });
+    svc.allowFrom({ app: 'client' });
+    const objects = Testing.synth(chart);
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'client' } } }], ports: [{ protocol: 'TCP', port: 10000 }, { protocol: 'TCP', port: 9000 }] },
+      // The Service targets the sidecar: only its port is open to the outside, with no `from`.
+      { ports: [{ protocol: 'TCP', port: 9000 }] },
+    ]);
+    const service = objects.find((o) => o.kind === 'Service');
+    expect(service.spec).not.toHaveProperty('loadBalancerSourceRanges');
+    expect(service.spec).not.toHaveProperty('externalTrafficPolicy');
+  });
+
+  test('loadBalancerSourceRanges: the Service and the NetworkPolicy admit only those ranges, and the Service keeps client addresses', () => {
+    const ranges = ['203.0.113.0/24', '198.51.100.7/32', '2001:db8::/32'];
+    const { objects } = synth({ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ranges });
+    const service = objects.find((o) => o.kind === 'Service');
+    expect(service.spec.loadBalancerSourceRanges).toEqual(ranges);
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+    expect(objects.find((o) => o.kind === 'NetworkPolicy').spec.ingress).toEqual([
+      { from: ranges.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 10000 }] },
+    ]);
+  });
+
+  test.each([
+    [{ loadBalancerSourceRanges: ['10.0.0.0/8'] }, 'test/whoami: loadBalancerSourceRanges ["10.0.0.0/8"] needs a LoadBalancer Service: serviceType is "ClusterIP"'],
+    [{ serviceType: ServiceType.NODE_PORT, loadBalancerSourceRanges: ['10.0.0.0/8'] }, 'needs a LoadBalancer Service: serviceType is "NodePort"'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: [] }, 'test/whoami: loadBalancerSourceRanges [] is not a non-empty list'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: '10.0.0.0/8' }, 'loadBalancerSourceRanges "10.0.0.0/8" is not a non-empty list'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['10.1.2.3/8'] }, 'test/whoami: loadBalancerSourceRanges entry "10.1.2.3/8" is not a CIDR: host bits are set'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['10.0.0.0/33'] }, 'entry "10.0.0.0/33" is not a CIDR: expected a prefix length of 0-32'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['10.0.0.0'] }, 'entry "10.0.0.0" is not a CIDR: expected <address>/<prefix length>'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['256.0.0.0/8'] }, 'entry "256.0.0.0/8" is not a CIDR: expected an IPv4 or IPv6 address'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['2001:db8::1/32'] }, 'entry "2001:db8::1/32" is not a CIDR: host bits are set'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['10.0.0.0/08'] }, 'expected a prefix length of 0-32'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: [' 10.0.0.0/8'] }, 'is not a CIDR'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: [7] }, 'entry 7 is not a CIDR'],
+    [{ serviceType: ServiceType.LOAD_BALANCER, loadBalancerSourceRanges: ['10.0.0.0/8', '10.0.0.0/8'] }, 'loadBalancerSourceRanges lists "10.0.0.0/8" twice'],
+  ])('bad loadBalancerSourceRanges %j', (props, message) => {
+    expect(() => synth(props as any)).toThrow(PropError);
+    expect(() => synth(props as any)).toThrow(message);
   });
 
   test('snapshot: three replicas behind a LoadBalancer with the Endpoints sidecar', () => {

@@ -8,7 +8,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { DOWNWARD_ENV, downwardEnv } from './downward';
 import { Resources } from './resources';
-import { ServiceType, serviceTypeSpec } from './service-type';
+import { ServiceType, checkSourceRanges, serviceTypeSpec } from './service-type';
 import { restrictedContainerSecurityContext } from './security';
 import { PropError, checkDns1123Subdomain, checkImage, checkNonEmpty, checkPort, show } from './validate';
 import { PROBE_TIMINGS, Workload, WorkloadProps } from './workload';
@@ -57,6 +57,14 @@ export interface GrpcServiceProps extends WorkloadProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * The only client ranges (CIDRs) a LoadBalancer Service admits: the cloud firewall and the
+   * NetworkPolicy both allow just these; the Service then keeps client addresses
+   * (`externalTrafficPolicy: Local`) so that the policy can match them. Only with
+   * `ServiceType.LOAD_BALANCER`.
+   * @default any source
+   */
+  readonly loadBalancerSourceRanges?: string[];
   /**
    * Container entrypoint.
    * @default the image's
@@ -127,7 +135,9 @@ export class GrpcService extends Workload {
     });
     const name = this.name;
     const port = checkPort(this, 'port', props.port ?? GRPC_SERVICE_DEFAULTS.port);
-    const exposure = serviceTypeSpec(this, 'serviceType', props.serviceType ?? ServiceType.CLUSTER_IP);
+    const serviceType = props.serviceType ?? ServiceType.CLUSTER_IP;
+    const exposure = serviceTypeSpec(this, 'serviceType', serviceType);
+    const sourceRanges = checkSourceRanges(this, 'loadBalancerSourceRanges', props.loadBalancerSourceRanges, serviceType);
     if (props.healthService !== undefined && typeof props.healthService !== 'string') {
       throw new PropError(this, 'healthService', `healthService ${show(props.healthService)} is not a string: expected a grpc.health.v1 service name`);
     }
@@ -214,6 +224,7 @@ export class GrpcService extends Workload {
       spec: {
         type: exposure.type,
         ...(exposure.headless ? { clusterIP: 'None' } : {}),
+        ...(sourceRanges ? { loadBalancerSourceRanges: sourceRanges, externalTrafficPolicy: 'Local' } : {}),
         selector: this.selector,
         ports: [{
           name: PORT_NAME,
@@ -225,6 +236,9 @@ export class GrpcService extends Workload {
       },
     };
     this.service = this.object('Service', service as any);
+    // Outside traffic reaches the port the Service targets (the sidecar's, when there is one).
+    const targeted = this.ports.filter((p) => p.name === (endpoints ? ESP_PORT_NAME : PORT_NAME));
+    this.admitIngress({ external: exposure.external ? { ports: targeted, sourceRanges } : undefined });
 
     if (this.maxPods > 1) {
       const pdb: IPodDisruptionBudget = {

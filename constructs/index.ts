@@ -21,8 +21,8 @@ export { GrpcService, GrpcServiceProps, EndpointsProps, GRPC_SERVICE_DEFAULTS } 
 export { FleetOf, FleetOfProps, FleetMemberFactory, FLEET_SIZE_LIMIT } from './fleet';
 export { Microservice, MicroserviceProps, MICROSERVICE_DEFAULTS } from './microservice';
 export { GkeStorageClass, GkeStorageClassProps, GkeDiskType, ReclaimPolicy, GKE_PD_CSI_DRIVER } from './storage-class';
-export { MongoReplicaSet, MongoReplicaSetProps, AntiAffinity, MONGO_REPLICA_SET_DEFAULTS, MONGO_PORT, MONGO_SECRET_KEYS } from './mongo-replica-set';
-export { Postgres, PostgresProps, PostgresClientEnvNames, POSTGRES_DEFAULTS, POSTGRES_PORT } from './postgres';
+export { MongoReplicaSet, MongoReplicaSetProps, MongoUser, AntiAffinity, MONGO_REPLICA_SET_DEFAULTS, MONGO_PORT, MONGO_SECRET_KEYS } from './mongo-replica-set';
+export { Postgres, PostgresProps, PostgresRole, PostgresClientEnvNames, POSTGRES_DEFAULTS, POSTGRES_PORT } from './postgres';
 export {
   NodeDrainer, NodeDrainerProps, DrainBudget, drainBudget, NODE_DRAINER_DEFAULTS, NODE_DRAINER_RULES,
   GKE_PREEMPTIBLE_NODE_LABEL, GKE_SPOT_NODE_LABEL,

@@ -370,6 +370,12 @@ export class LocustLoadTest extends Workload {
         },
       });
     }
+    // The master admits its workers on its ports, and outside traffic on the web UI when that
+    // Service is a LoadBalancer or NodePort; the workers listen on nothing.
+    this.admitIngress({
+      selector: this.masterSelector,
+      external: webType?.external ? { ports: this.ports.filter((p) => p.name === 'web') } : undefined,
+    });
 
     if (headless) {
       this.master = this.object('Master', {

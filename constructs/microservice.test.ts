@@ -245,4 +245,23 @@ describe('Microservice', () => {
     expect(errorOf(() => build({ env: [{ name: 'A', value: Lazy.any({ produce: () => 'x' }) as any }] })))
       .toMatch(/^test\/vessel: env A=a Lazy object is not a string: expected a literal string value/);
   });
+
+  test('its NetworkPolicy admits its clients on its container port (not the Service port), and a LoadBalancer from its source ranges', () => {
+    const chart = chartIn();
+    const svc = new Microservice(chart, 'ui', {
+      image: 'gcr.io/p/ui:1.0.0', serviceType: ServiceType.LOAD_BALANCER, servicePort: 80, loadBalancerSourceRanges: ['198.51.100.0/24'],
+    });
+    svc.allowFrom({ app: 'probe' }, 'monitoring');
+    const objects = Testing.synth(chart);
+    const service = objects.find((o) => o.kind === 'Service');
+    expect(service.spec.loadBalancerSourceRanges).toEqual(['198.51.100.0/24']);
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy');
+    expect(policy.metadata).toMatchObject({ name: 'ui', namespace: 'shippy' });
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { app: 'probe' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      { from: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
+    expect(svc.networkPolicy!.toJson()).toEqual(policy);
+  });
 });

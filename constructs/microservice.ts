@@ -3,7 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { CONFIG_HASH_ANNOTATION, configHashAnnotations } from './config-hash';
 import { Resources } from './resources';
-import { ServiceType, serviceTypeSpec } from './service-type';
+import { ServiceType, checkSourceRanges, serviceTypeSpec } from './service-type';
 import { restrictedContainerSecurityContext } from './security';
 import { PropError, checkLabelValue, checkPort, show } from './validate';
 import { PROBE_TIMINGS, Workload, WorkloadProps } from './workload';
@@ -42,6 +42,14 @@ export interface MicroserviceProps extends WorkloadProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * The only client ranges (CIDRs) a LoadBalancer Service admits: the cloud firewall and the
+   * NetworkPolicy both allow just these; the Service then keeps client addresses
+   * (`externalTrafficPolicy: Local`) so that the policy can match them. Only with
+   * `ServiceType.LOAD_BALANCER`.
+   * @default any source
+   */
+  readonly loadBalancerSourceRanges?: string[];
   /**
    * Container entrypoint.
    * @default the image's
@@ -140,7 +148,9 @@ export class Microservice extends Workload {
       throw new PropError(this, 'portName', `portName ${show(portName)} is not a valid port name (at most 15 lowercase letters, digits and '-', with at least one letter)`);
     }
     this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? port);
-    const exposure = serviceTypeSpec(this, 'serviceType', props.serviceType ?? ServiceType.CLUSTER_IP);
+    const serviceType = props.serviceType ?? ServiceType.CLUSTER_IP;
+    const exposure = serviceTypeSpec(this, 'serviceType', serviceType);
+    const sourceRanges = checkSourceRanges(this, 'loadBalancerSourceRanges', props.loadBalancerSourceRanges, serviceType);
     const env = this.env;
     if (props.httpHealthPath !== undefined && (typeof props.httpHealthPath !== 'string' || !/^\/\S*$/.test(props.httpHealthPath))) {
       throw new PropError(this, 'httpHealthPath', `httpHealthPath ${show(props.httpHealthPath)} is not an absolute URL path (starting with '/', no spaces)`);
@@ -216,11 +226,13 @@ export class Microservice extends Workload {
       spec: {
         type: exposure.type,
         ...(exposure.headless ? { clusterIP: 'None' } : {}),
+        ...(sourceRanges ? { loadBalancerSourceRanges: sourceRanges, externalTrafficPolicy: 'Local' } : {}),
         selector: this.selector,
         ports: [{ name: portName, protocol: 'TCP', port: this.servicePort, targetPort: portName }],
         ...(externalIPs ? { externalIPs: [...externalIPs] } : {}),
       },
     });
+    this.admitIngress({ external: exposure.external ? { ports: this.ports, sourceRanges } : undefined });
 
     if (this.maxPods > 1) {
       this.podDisruptionBudget = this.onePodAtATime();

@@ -348,6 +348,54 @@ describe('MongoReplicaSet objects', () => {
     expect(errorOf(() => mongo.clientEnv('DB HOST'))).toBe('test/mongo: clientEnv variable "DB HOST" is not a valid environment variable name');
   });
 
+  test('users: each client gets its own user with readWrite on its database; passwords come from Secrets into the init step', () => {
+    const { mongo, mongod, one } = build({ users: [{ name: 'vessel' }, { name: 'email', database: 'mail', passwordSecretName: 'mail-creds', passwordSecretKey: 'pw' }] });
+    expect(mongo.users).toEqual([
+      { name: 'vessel', database: 'vessel', passwordSecretName: 'mongo-vessel-auth', passwordSecretKey: 'password' },
+      { name: 'email', database: 'mail', passwordSecretName: 'mail-creds', passwordSecretKey: 'pw' },
+    ]);
+    const env = Object.fromEntries(mongod.env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
+    expect(env.MONGO_USER_PASSWORD_0).toEqual({ secretKeyRef: { name: 'mongo-vessel-auth', key: 'password' } });
+    expect(env.MONGO_USER_PASSWORD_1).toEqual({ secretKeyRef: { name: 'mail-creds', key: 'pw' } });
+    const script: string = one('ConfigMap').data['init-replica-set.js'];
+    const config = JSON.parse(/^var MEGA8S_CONFIG = (.*);$/m.exec(script)![1]);
+    expect(config.users).toEqual([
+      { user: 'vessel', db: 'vessel', passwordVar: 'MONGO_USER_PASSWORD_0' },
+      { user: 'email', db: 'mail', passwordVar: 'MONGO_USER_PASSWORD_1' },
+    ]);
+    expect(config.setOptions).toBe('?replicaSet=rs0&authSource=admin&serverSelectionTimeoutMS=5000');
+    // No password is ever written into the YAML.
+    expect(JSON.stringify(one('ConfigMap'))).not.toMatch(/pwd":"|s3cret/);
+    expect(mongo.clientEnv('DB_HOST', 'email')).toEqual([
+      { name: 'MONGODB_USERNAME', value: 'email' },
+      { name: 'MONGODB_PASSWORD', valueFrom: { secretKeyRef: { name: 'mail-creds', key: 'pw' } } },
+      { name: 'DB_HOST', value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${mongo.hosts.join(',')}/mail?replicaSet=rs0&authSource=mail` },
+    ]);
+    expect(errorOf(() => mongo.clientEnv('DB_HOST', 'nobody'))).toBe('test/mongo: clientEnv user "nobody" is not one of the users: expected one of ["vessel","email"]');
+  });
+
+  test('without users the init config and the env are what they were', () => {
+    const { mongod, one } = build();
+    expect(mongod.env.map((e: any) => e.name)).toEqual(['POD_NAME', 'HOME', 'MONGO_ADMIN_PASSWORD']);
+    expect(one('ConfigMap').data['init-replica-set.js']).not.toContain('"users"');
+  });
+
+  test.each([
+    [{ users: 'vessel' }, 'test/mongo: users "vessel" is not a list'],
+    [{ users: [null] }, 'test/mongo: users entry null is not an object'],
+    [{ users: [{ name: 'a b' }] }, 'test/mongo: users name "a b" is not a valid user name'],
+    [{ users: [{ name: 'admin' }] }, 'test/mongo: users name "admin" is the admin user'],
+    [{ users: [{ name: 'x', database: 'admin' }] }, 'test/mongo: users x database "admin" is not a client database name'],
+    [{ users: [{ name: 'x', database: 'a.b' }] }, 'test/mongo: users x database "a.b" is not a client database name'],
+    [{ users: [{ name: 'Big' }] }, 'test/mongo: users.passwordSecretName "mongo-Big-auth" is not a valid DNS-1123 subdomain'],
+    [{ users: [{ name: 'x', passwordSecretKey: 'a/b' }] }, 'test/mongo: users x passwordSecretKey "a/b" is not a valid Secret key'],
+    [{ users: [{ name: 'x' }, { name: 'x' }] }, 'test/mongo: users lists "x" twice'],
+    [{ users: [{ name: 'x' }, { name: 'y', database: 'x' }] }, 'test/mongo: users y and x share database "x": expected one user per client database'],
+    [{ users: [{ name: 'x' }], env: [{ name: 'MONGO_USER_PASSWORD_0', value: 'p' }] }, 'test/mongo: env "MONGO_USER_PASSWORD_0" is set by the construct itself'],
+  ])('bad users %j', (props, message) => {
+    expect(errorOf(() => build(props as any))).toContain(message);
+  });
+
   test('every object carries the recommended labels; selectors use name and instance only', () => {
     const { objects, sts } = build({ partOf: 'shippy', labels: { team: 'data' } });
     for (const o of objects.filter((x) => x.kind !== 'StorageClass')) {
@@ -447,13 +495,15 @@ interface FakeMember {
   users: string[];
 }
 
-interface Call { from: number; to: string; cmd: any }
+interface Call { from: number; to: string; cmd: any; db?: string; user?: string }
 
 /** A replica set as the init step sees it: replSetGetStatus, hello, replSetInitiate, createUser. */
 class FakeReplicaSet {
   public readonly members: FakeMember[];
   public readonly calls: Call[] = [];
   public now = 1_000_000;
+  /** Passwords and roles of the users, by `user` (admin database) or `db.user`. */
+  public readonly accounts: Record<string, { pwd: string; roles: any }> = { admin: { pwd: 's3cret', roles: [{ role: 'root', db: 'admin' }] } };
   /** Called on every sleep with the number of sleeps so far: scenario events. */
   public onSleep: (n: number, rs: FakeReplicaSet) => void = () => undefined;
   private sleeps = 0;
@@ -488,18 +538,21 @@ class FakeReplicaSet {
   }
 
   /** A command from the init step running in member `self`, sent to `uri`. */
-  public command(self: number, uri: string, cmd: any): any {
-    const host = /^mongodb:\/\/([^/]+)\//.exec(uri)![1];
+  public command(self: number, uri: string, cmd: any, db = 'admin'): any {
+    const [, user, pwd, host] = /^mongodb:\/\/(?:([^:@]+):([^@]*)@)?([^/]+)\//.exec(uri)!;
     const local = host === '127.0.0.1:27017';
-    const target = local ? this.members[self] : this.members.find((m) => m.host === host);
-    this.calls.push({ from: self, to: local ? 'local' : host, cmd: JSON.parse(JSON.stringify(cmd)) });
+    // A replica set connection (every member listed) reaches the primary.
+    const toSet = host.includes(',');
+    const target = local ? this.members[self] : toSet ? this.members.find((m) => m.primary && m.up) : this.members.find((m) => m.host === host);
+    this.calls.push({ from: self, to: local ? 'local' : toSet ? 'set' : host, cmd: JSON.parse(JSON.stringify(cmd)), ...(db !== 'admin' ? { db } : {}), ...(user ? { user: decodeURIComponent(user) } : {}) } as Call);
     if (!target || !target.up) {
       if (this.throwErrors) throw Object.assign(new Error(`Server selection timed out after 2000 ms (${host})`), { name: 'MongoServerSelectionError' });
       return { ok: 0, errmsg: 'connection refused' };
     }
     const name = Object.keys(cmd)[0];
     // Unauthenticated: the localhost exception holds on a loopback connection while no user exists.
-    const authorized = local && target.users.length === 0;
+    const authorized = (local && target.users.length === 0)
+      || (user !== undefined && target.users.includes(decodeURIComponent(user)) && this.accounts[decodeURIComponent(user)]?.pwd === decodeURIComponent(pwd));
     switch (name) {
       case 'hello':
         return { ok: 1, isWritablePrimary: target.primary, secondary: !!target.set && !target.primary, ...(target.set ? { setName: target.set.name, hosts: target.set.hosts } : { isreplicaset: true }) };
@@ -524,9 +577,19 @@ class FakeReplicaSet {
       case 'createUser': {
         if (!authorized) return this.fail(13, 'Unauthorized', 'command createUser requires authentication');
         if (!target.primary) return this.fail(10107, 'NotWritablePrimary', 'not primary');
-        if (target.users.includes(cmd.createUser)) return this.fail(51003, 'Location51003', `User "${cmd.createUser}@admin" already exists`);
+        const key = db === 'admin' ? cmd.createUser : `${db}.${cmd.createUser}`;
+        if (target.users.includes(key)) return this.fail(51003, 'Location51003', `User "${cmd.createUser}@${db}" already exists`);
         // Replicates to every member of the set.
-        for (const m of this.members) if (m.set && m.set.name === target.set!.name) m.users.push(cmd.createUser);
+        for (const m of this.members) if (m.set && m.set.name === target.set!.name) m.users.push(key);
+        this.accounts[key] = { pwd: cmd.pwd, roles: cmd.roles };
+        return { ok: 1 };
+      }
+      case 'updateUser': {
+        if (!authorized) return this.fail(13, 'Unauthorized', 'command updateUser requires authentication');
+        if (!target.primary) return this.fail(10107, 'NotWritablePrimary', 'not primary');
+        const key = db === 'admin' ? cmd.updateUser : `${db}.${cmd.updateUser}`;
+        if (!target.users.includes(key)) return this.fail(11, 'UserNotFound', `User "${cmd.updateUser}@${db}" not found`);
+        this.accounts[key] = { pwd: cmd.pwd, roles: cmd.roles };
         return { ok: 1 };
       }
       default:
@@ -543,8 +606,7 @@ function runMember(rs: FakeReplicaSet, self: number, env: Record<string, string 
     Mongo: class {
       constructor(private readonly uri: string) {}
       getDB(db: string) {
-        expect(db).toBe('admin');
-        return { runCommand: (cmd: any) => rs.command(self, this.uri, cmd) };
+        return { runCommand: (cmd: any) => rs.command(self, this.uri, cmd, db) };
       }
       close() { /* nothing to close */ }
     },
@@ -616,6 +678,62 @@ describe('the init step decision (pure)', () => {
 });
 
 describe.each([true, false])('the init step against a fake replica set (errors thrown: %s)', (throwErrors) => {
+  const USERS_CONFIG: MongoInitConfig = {
+    ...CONFIG,
+    users: [{ user: 'vessel', db: 'vessel', passwordVar: 'MONGO_USER_PASSWORD_0' }, { user: 'email', db: 'mail', passwordVar: 'MONGO_USER_PASSWORD_1' }],
+    setOptions: '?replicaSet=rs0&authSource=admin&serverSelectionTimeoutMS=5000',
+  };
+  const USER_ENV = { MONGO_USER_PASSWORD_0: 'v-pw', MONGO_USER_PASSWORD_1: 'e-pw' };
+
+  test('client users: a fresh set gets its admin, then one user per client database with readWrite on it, through the primary as admin', () => {
+    const rs = new FakeReplicaSet(HOSTS, throwErrors);
+    const { code, logs } = runMember(rs, 0, USER_ENV, USERS_CONFIG);
+    expect(code).toBe(0);
+    const users = rs.commands('createUser');
+    expect(users.map((c) => [c.to, c.db ?? 'admin', c.user ?? '-', c.cmd.createUser])).toEqual([
+      ['local', 'admin', '-', 'admin'], ['set', 'vessel', 'admin', 'vessel'], ['set', 'mail', 'admin', 'email'],
+    ]);
+    expect(users[1].cmd).toEqual({ createUser: 'vessel', pwd: 'v-pw', roles: [{ role: 'readWrite', db: 'vessel' }] });
+    expect(rs.accounts['mail.email']).toEqual({ pwd: 'e-pw', roles: [{ role: 'readWrite', db: 'mail' }] });
+    expect(rs.members.every((m) => m.users.includes('vessel.vessel') && m.users.includes('mail.email'))).toBe(true);
+    expect(logs).toContain('[mega8s-init] created the user vessel with readWrite on vessel');
+    expect(logs[logs.length - 1]).toBe('[mega8s-init] client users ready: vessel@vessel, email@mail');
+  });
+
+  test('client users: a secured set brings existing users back to their password and role (a rotated Secret), from any member', () => {
+    const rs = new FakeReplicaSet(HOSTS, throwErrors).initiated(2, ['admin', 'vessel.vessel']);
+    rs.accounts['vessel.vessel'] = { pwd: 'old', roles: [{ role: 'dbOwner', db: 'vessel' }] };
+    const { code } = runMember(rs, 1, USER_ENV, USERS_CONFIG);
+    expect(code).toBe(0);
+    expect(rs.commands('replSetInitiate')).toHaveLength(0);
+    expect(rs.commands('updateUser').map((c) => c.cmd)).toEqual([{ updateUser: 'vessel', pwd: 'v-pw', roles: [{ role: 'readWrite', db: 'vessel' }] }]);
+    expect(rs.accounts['vessel.vessel'].pwd).toBe('v-pw');
+    expect(rs.accounts['mail.email'].pwd).toBe('e-pw');
+    // Run again: nothing changes, nothing fails.
+    expect(runMember(rs, 0, USER_ENV, USERS_CONFIG).code).toBe(0);
+    expect(rs.accounts['vessel.vessel']).toEqual({ pwd: 'v-pw', roles: [{ role: 'readWrite', db: 'vessel' }] });
+  });
+
+  test('client users: no primary yet, the step waits and creates them once one is elected', () => {
+    const rs = new FakeReplicaSet(HOSTS, throwErrors).initiated(-1, ['admin']);
+    rs.onSleep = (n) => { if (n === 2) rs.members[0].primary = true; };
+    const { code, logs } = runMember(rs, 2, USER_ENV, USERS_CONFIG);
+    expect(code).toBe(0);
+    expect(logs.some((l) => /users: createUser vessel on vessel failed .*; trying again/.test(l))).toBe(true);
+    expect(rs.members[2].users).toEqual(['admin', 'vessel.vessel', 'mail.email']);
+  });
+
+  test('client users: a wrong admin password is retried, not fatal; a missing user password is fatal', () => {
+    const rs = new FakeReplicaSet(HOSTS, throwErrors).initiated(0, ['admin']);
+    rs.onSleep = (n) => { if (n === 1) rs.accounts.admin.pwd = 'other'; };
+    const wrong = runMember(rs, 0, { ...USER_ENV, MONGO_ADMIN_PASSWORD: 'other' }, USERS_CONFIG);
+    expect(wrong.code).toBe(0);
+    expect(wrong.logs.some((l) => l.includes('createUser vessel on vessel failed (command createUser requires authentication); trying again'))).toBe(true);
+    const missing = runMember(new FakeReplicaSet(HOSTS, throwErrors).initiated(0, ['admin']), 0, { MONGO_USER_PASSWORD_0: 'v-pw' }, USERS_CONFIG);
+    expect(missing.code).toBe(1);
+    expect(missing.logs[missing.logs.length - 1]).toBe('[mega8s-init] MONGO_USER_PASSWORD_1 is empty: cannot create the user email on mail');
+  });
+
   test('a fresh set: member 0 initiates with every member\'s DNS name, then creates the admin user', () => {
     const rs = new FakeReplicaSet(HOSTS, throwErrors);
     const { code, logs } = runMember(rs, 0);
@@ -639,7 +757,7 @@ describe.each([true, false])('the init step against a fake replica set (errors t
     for (const member of [0, 1, 2]) {
       const { code, logs } = runMember(rs, member);
       expect(code).toBe(0);
-      expect(logs).toEqual(['[mega8s-init] done: rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to do']);
+      expect(logs).toEqual(['[mega8s-init] done: rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to initiate']);
     }
     expect(rs.commands('replSetInitiate')).toHaveLength(0);
     expect(rs.commands('createUser')).toHaveLength(0);

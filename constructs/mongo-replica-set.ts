@@ -1,5 +1,4 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { ClientAccess } from './client-access';
 import { MONGO_INIT_SCRIPT_PATH, MONGO_MEMBER_SCRIPT, MongoInitConfig, mongoInitScript } from './scripts/mongo';
 import { dataClaimTemplate, keepNullCreationTimestamps } from './stateful';
 import { Construct } from 'constructs';
@@ -115,6 +114,31 @@ export interface MongoReplicaSetProps extends WorkloadProps {
    * @default none: only the members themselves
    */
   readonly allowFrom?: Record<string, string>[];
+  /**
+   * Least-privilege users for the clients: each gets readWrite on its own database, and nothing
+   * else. The init step creates them (or brings an existing one back to this password and role)
+   * once the admin user exists, on every member start; `clientEnv(variable, user)` connects as one.
+   * @default none
+   */
+  readonly users?: MongoUser[];
+}
+
+/** A client's own MongoDB user: readWrite on one database. */
+export interface MongoUser {
+  /** User name (letters, digits, '.', '_' and '-'). */
+  readonly name: string;
+  /**
+   * The database the user may read and write, and where it is defined (`authSource`).
+   * @default the user name
+   */
+  readonly database?: string;
+  /**
+   * Secret (created outside mega8s) holding the user's password (URL-safe, e.g. `openssl rand -hex 24`).
+   * @default '<replica set name>-<user>-auth', e.g. 'mongo-vessel-auth'
+   */
+  readonly passwordSecretName?: string;
+  /** Key of the password in that Secret. @default 'password' */
+  readonly passwordSecretKey?: string;
 }
 
 export const MONGO_REPLICA_SET_DEFAULTS = {
@@ -134,6 +158,11 @@ export const MONGO_REPLICA_SET_DEFAULTS = {
   resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { memory: '1Gi' } } as Resources,
   initResources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } } as Resources,
 } as const;
+
+/** Prefix of the env vars that carry the client users' passwords into the init step. */
+const USER_PASSWORD_VAR = 'MONGO_USER_PASSWORD_';
+// A database name: no '/\\. "$*<>:|?' nor spaces; `admin`, `local` and `config` are MongoDB's.
+const DATABASE_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 
 /** The keys the auth Secret must hold. */
 export const MONGO_SECRET_KEYS = { keyfile: 'keyfile', adminPassword: 'admin-password' } as const;
@@ -205,16 +234,17 @@ export class MongoReplicaSet extends Workload {
   public readonly connectionString: string;
   /** The Secret holding `keyfile` and `admin-password`. */
   public readonly authSecretName: string;
+  /** The client users, with their database and Secret. */
+  public readonly users: readonly Required<MongoUser>[];
   public readonly adminUsername: string;
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
   /** The ConfigMap with the member entrypoint, the init step and the mongosh configuration. */
   public readonly scripts: ApiObject;
   public readonly podDisruptionBudget: ApiObject;
-  public readonly networkPolicy: ApiObject;
+  declare public readonly networkPolicy: ApiObject;
   /** Present when `createStorageClass` is set. */
   public readonly storageClass?: GkeStorageClass;
-  private readonly access: ClientAccess;
 
   constructor(scope: Construct, id: string, props: MongoReplicaSetProps = {}) {
     const D = MONGO_REPLICA_SET_DEFAULTS;
@@ -258,6 +288,7 @@ export class MongoReplicaSet extends Workload {
       throw new PropError(this, 'adminUsername', `adminUsername ${show(adminUsername)} is not a valid user name (letters, digits, '.', '_' and '-', at most 64 characters)`);
     }
     const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
+    this.users = this.validateUsers(props.users);
     const cacheGb = props.wiredTigerCacheSizeGb ?? D.wiredTigerCacheSizeGb;
     if (typeof cacheGb !== 'number' || !Number.isFinite(cacheGb) || cacheGb < 0.25 || cacheGb > 10000) {
       throw new PropError(this, 'wiredTigerCacheSizeGb', `wiredTigerCacheSizeGb ${show(cacheGb)} is out of range: expected 0.25-10000`);
@@ -273,7 +304,6 @@ export class MongoReplicaSet extends Workload {
       throw new PropError(this, 'antiAffinity', `antiAffinity ${show(antiAffinity)} is not one of ${Object.values(AntiAffinity).join(', ')}`);
     }
 
-    const labels = this.labels;
     const selector = this.selector;
     this.addPort({ name: PORT_NAME, port: MONGO_PORT, protocol: 'TCP' });
 
@@ -291,6 +321,10 @@ export class MongoReplicaSet extends Workload {
       peerOptions: '?directConnection=true&serverSelectionTimeoutMS=2000&connectTimeoutMS=2000',
       adminUser: adminUsername,
       passwordVar: PASSWORD_VAR,
+      ...(this.users.length ? {
+        users: this.users.map((u, i) => ({ user: u.name, db: u.database, passwordVar: `${USER_PASSWORD_VAR}${i}` })),
+        setOptions: `?replicaSet=${setName}&authSource=admin&serverSelectionTimeoutMS=5000`,
+      } : {}),
       intervalMs: 5000,
       timeoutMs: 3600_000,
     };
@@ -324,6 +358,7 @@ export class MongoReplicaSet extends Workload {
       // mongosh keeps its history and logs under $HOME; the image's HOME is the data volume.
       { name: 'HOME', value: '/tmp' },
       { name: PASSWORD_VAR, valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
+      ...this.users.map((u, i): EnvVar => ({ name: `${USER_PASSWORD_VAR}${i}`, valueFrom: { secretKeyRef: { name: u.passwordSecretName, key: u.passwordSecretKey } } })),
       ...this.env,
     ];
     const containerSecurity = restrictedContainerSecurityContext();
@@ -416,8 +451,7 @@ export class MongoReplicaSet extends Workload {
     keepNullCreationTimestamps(this.statefulSet, 1);
     this.podDisruptionBudget = this.onePodAtATime();
 
-    this.access = new ClientAccess(this, { name, labels, selector, port: MONGO_PORT, namespace: this.namespace, peers: true });
-    this.networkPolicy = this.access.networkPolicy;
+    this.admitIngress({ namespace: this.namespace, peers: true });
     for (const client of props.allowFrom ?? []) this.allowFrom(client);
   }
 
@@ -426,21 +460,60 @@ export class MongoReplicaSet extends Workload {
    * replica set's namespace). Nothing else gets in.
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
-    this.access.allow(podSelector, namespace);
     super.allowFrom(podSelector, namespace);
   }
 
   /**
-   * Env vars that give a client the connection string with the admin credentials, as
-   * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/?replicaSet=…&authSource=admin`
-   * in `variable`. Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
+   * Env vars that give a client the connection string in `variable`: as `user` (one of `users`),
+   * `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@<members>/<database>?replicaSet=…&authSource=<database>`;
+   * without `user`, as the admin user (role root: for tools, not applications) on `admin`.
+   * Kubernetes expands `$(VAR)` from the entries before it, so keep the order.
    */
-  public clientEnv(variable: string = 'MONGODB_URI'): EnvVar[] {
+  public clientEnv(variable: string = 'MONGODB_URI', user?: string): EnvVar[] {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(variable)} is not a valid environment variable name`);
+    if (user !== undefined) {
+      const u = this.users.find((x) => x.name === user);
+      if (!u) throw new PropError(this, 'clientEnv', `clientEnv user ${show(user)} is not one of the users: expected one of ${show(this.users.map((x) => x.name))}`);
+      return [
+        { name: 'MONGODB_USERNAME', value: u.name },
+        { name: 'MONGODB_PASSWORD', valueFrom: { secretKeyRef: { name: u.passwordSecretName, key: u.passwordSecretKey } } },
+        { name: variable, value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${this.hosts.join(',')}/${u.database}?replicaSet=${this.replicaSetName}&authSource=${u.database}` },
+      ];
+    }
     return [
       { name: 'MONGODB_USERNAME', value: this.adminUsername },
       { name: 'MONGODB_PASSWORD', valueFrom: { secretKeyRef: { name: this.authSecretName, key: MONGO_SECRET_KEYS.adminPassword } } },
       { name: variable, value: `mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${this.hosts.join(',')}/?replicaSet=${this.replicaSetName}&authSource=admin` },
     ];
+  }
+
+  private validateUsers(users: MongoUser[] | undefined): Required<MongoUser>[] {
+    if (users === undefined) return [];
+    if (!Array.isArray(users)) throw new PropError(this, 'users', `users ${show(users)} is not a list of { name, database }`);
+    for (const v of this.env) {
+      if (v.name.startsWith(USER_PASSWORD_VAR)) throw new PropError(this, 'env', `env ${show(v.name)} is set by the construct itself (${USER_PASSWORD_VAR}* carry the users' passwords) and cannot be overridden`);
+    }
+    const out = users.map((u) => {
+      if (u === null || typeof u !== 'object') throw new PropError(this, 'users', `users entry ${show(u)} is not an object: expected { name, database }`);
+      if (typeof u.name !== 'string' || !USERNAME.test(u.name)) {
+        throw new PropError(this, 'users', `users name ${show(u.name)} is not a valid user name (letters, digits, '.', '_' and '-', at most 64 characters)`);
+      }
+      if (u.name === this.adminUsername) throw new PropError(this, 'users', `users name ${show(u.name)} is the admin user: expected a user of its own for each client`);
+      const database = u.database ?? u.name;
+      if (typeof database !== 'string' || !DATABASE_NAME.test(database) || ['admin', 'local', 'config'].includes(database)) {
+        throw new PropError(this, 'users', `users ${u.name} database ${show(database)} is not a client database name (letters, digits, '_' and '-', at most 63 characters; not admin, local or config)`);
+      }
+      const secret = checkDns1123Subdomain(this, 'users.passwordSecretName', u.passwordSecretName ?? `${this.name}-${u.name}-auth`);
+      const key = u.passwordSecretKey ?? 'password';
+      if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
+        throw new PropError(this, 'users', `users ${u.name} passwordSecretKey ${show(key)} is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+      }
+      return { name: u.name, database, passwordSecretName: secret, passwordSecretKey: key };
+    });
+    out.forEach((u, i) => {
+      if (out.findIndex((x) => x.name === u.name) !== i) throw new PropError(this, 'users', `users lists ${show(u.name)} twice: expected each user once`);
+      if (out.findIndex((x) => x.database === u.database) !== i) throw new PropError(this, 'users', `users ${u.name} and ${out.find((x) => x.database === u.database)!.name} share database ${show(u.database)}: expected one user per client database`);
+    });
+    return out;
   }
 }

@@ -36,15 +36,20 @@ export interface SecureNamespaceProps {
 
 /**
  * A Namespace that enforces a Pod Security Standards level (restricted by default), pinned to the
- * Kubernetes 1.27 version of the standards so that an upgrade does not change what is admitted.
+ * Kubernetes 1.27 version of the standards so that an upgrade does not change what is admitted,
+ * and that denies all ingress by default: a NetworkPolicy `default-deny-ingress` selects every pod
+ * and admits nothing, so a pod is reachable only through a policy that admits its clients (every
+ * mega8s workload with ports brings its own).
  *
- * Contract ids: `Resource` (the Namespace object).
+ * Contract ids: `Resource` (the Namespace object), `DefaultDenyIngress`.
  */
 export class SecureNamespace extends Construct {
   public readonly name: string;
   public readonly podSecurity: PodSecurityLevel;
   /** The Namespace object. */
   public readonly namespace: ApiObject;
+  /** The NetworkPolicy `default-deny-ingress`: every pod of the namespace, no ingress rule. */
+  public readonly defaultDenyIngress: ApiObject;
 
   constructor(scope: Construct, id: string, props: SecureNamespaceProps = {}) {
     super(scope, id);
@@ -74,5 +79,18 @@ export class SecureNamespace extends Construct {
         },
       },
     }));
+    this.defaultDenyIngress = renderObject(this, 'DefaultDenyIngress', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: {
+        name: DEFAULT_DENY_INGRESS,
+        namespace: this.name,
+        labels: { ...props.labels, ...(props.partOf ? { [LABEL_PART_OF]: props.partOf } : {}), [LABEL_MANAGED_BY]: MANAGED_BY },
+      },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
   }
 }
+
+/** Name of the NetworkPolicy that denies all ingress in every namespace mega8s creates. */
+export const DEFAULT_DENY_INGRESS = 'default-deny-ingress';

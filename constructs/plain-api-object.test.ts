@@ -22,7 +22,8 @@ describe('PlainApiObject', () => {
     });
     new FleetOf(chart, 'f', { size: 3, labels: { grpc: 'true' }, member: (s, id) => new GrpcService(s, id, { image: 'i:1', serviceType: ServiceType.LOAD_BALANCER }) });
     const objects = plainObjects(chart);
-    expect(objects.length).toBe(2 + 3 + 6);
+    // Deployment, Service and NetworkPolicy each; b adds a PDB.
+    expect(objects.length).toBe(3 + 4 + 9);
     for (const o of objects) expect(o.toJson()).toEqual(cdk8sToJson(o));
   });
 

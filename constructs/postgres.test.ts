@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { toYamlDocuments } from '../lib/synth/yaml';
 import { CONFIG_HASH_ANNOTATION } from './config-hash';
-import { POSTGRES_DEFAULTS, Postgres, PostgresProps } from './postgres';
+import { POSTGRES_DEFAULTS, POSTGRES_ROLES_SCRIPT, Postgres, PostgresProps, postgresRolesScript } from './postgres';
 import { errorOf } from '../lib/testing';
 import { NodeSelectorOperator, TaintEffect, TolerationOperator } from './workload';
 
@@ -182,6 +182,64 @@ describe('Postgres props validation', () => {
 
   test('a chart without a namespace is an error', () => {
     expect(errorOf(() => new Postgres(new Chart(new App(), 'test'), 'postgres'))).toBe('test/postgres: the chart has no namespace: the Service\'s DNS name needs one (new Chart(scope, id, { namespace }))');
+  });
+
+  test('roles: one per client database, created by a first-start script from Secrets; clientEnv connects as one', () => {
+    const { pg, one, objects, pod, container } = build({ roles: [{ name: 'app', database: 'users' }, { name: 'audit', passwordSecretName: 'audit-creds', passwordSecretKey: 'pw' }] });
+    expect(pg.roles).toEqual([
+      { name: 'app', database: 'users', passwordSecretName: 'postgres-app-auth', passwordSecretKey: 'password' },
+      { name: 'audit', database: 'audit', passwordSecretName: 'audit-creds', passwordSecretKey: 'pw' },
+    ]);
+    const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.valueFrom ?? e.value]));
+    expect(env.MEGA8S_ROLE_PASSWORD_0).toEqual({ secretKeyRef: { name: 'postgres-app-auth', key: 'password' } });
+    expect(env.MEGA8S_ROLE_PASSWORD_1).toEqual({ secretKeyRef: { name: 'audit-creds', key: 'pw' } });
+    const cm = one('ConfigMap');
+    expect(cm.metadata.name).toBe('postgres-initdb');
+    expect(cm.data[POSTGRES_ROLES_SCRIPT]).toBe(postgresRolesScript([
+      { name: 'app', database: 'users', passwordVar: 'MEGA8S_ROLE_PASSWORD_0' },
+      { name: 'audit', database: 'audit', passwordVar: 'MEGA8S_ROLE_PASSWORD_1' },
+    ]));
+    expect(container.volumeMounts).toContainEqual({ name: 'initdb', mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'initdb', configMap: { name: 'postgres-initdb', defaultMode: 0o444 } });
+    expect(objects.map((o) => o.kind)).toContain('ConfigMap');
+    expect(pg.clientEnv({}, 'app')).toEqual([
+      { name: 'PGHOST', value: pg.host },
+      { name: 'PGPORT', value: '5432' },
+      { name: 'PGDATABASE', value: 'users' },
+      { name: 'PGUSER', value: 'app' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'postgres-app-auth', key: 'password' } } },
+    ]);
+    expect(errorOf(() => pg.clientEnv({}, 'nobody'))).toBe('test/postgres: clientEnv role "nobody" is not one of the roles: expected one of ["app","audit"]');
+  });
+
+  test('the roles script quotes names and values, and never holds a password', () => {
+    const sql = postgresRolesScript([{ name: 'user', database: 'users', passwordVar: 'MEGA8S_ROLE_PASSWORD_0' }]);
+    expect(sql).toContain("\\getenv role_password MEGA8S_ROLE_PASSWORD_0");
+    expect(sql).toContain("SELECT format('CREATE ROLE %I', 'user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'user') \\gexec");
+    expect(sql).toContain("PASSWORD %L', 'user', :'role_password') \\gexec");
+    expect(sql).toContain("REVOKE ALL ON DATABASE %I FROM PUBLIC', 'users')");
+  });
+
+  test('without roles there is no init script and the pod is what it was', () => {
+    const { objects, container } = build();
+    expect(objects.map((o) => o.kind)).not.toContain('ConfigMap');
+    expect(container.env.map((e: any) => e.name)).toEqual(['POSTGRES_USER', 'POSTGRES_DB', 'POSTGRES_PASSWORD', 'PGDATA']);
+  });
+
+  test.each([
+    [{ roles: 'app' }, 'test/postgres: roles "app" is not a list'],
+    [{ roles: [7] }, 'test/postgres: roles entry 7 is not an object'],
+    [{ roles: [{ name: 'App' }] }, 'test/postgres: roles name "App" is not a plain SQL identifier'],
+    [{ roles: [{ name: 'pg_monitor' }] }, 'test/postgres: roles name "pg_monitor" is not a plain SQL identifier outside pg_*'],
+    [{ roles: [{ name: 'postgres' }] }, 'test/postgres: roles name "postgres" is the superuser'],
+    [{ roles: [{ name: 'a', database: 'template1' }] }, 'test/postgres: roles a database "template1" is not a client database name'],
+    [{ roles: [{ name: 'a_b' }] }, 'test/postgres: roles.passwordSecretName "postgres-a_b-auth" is not a valid DNS-1123 subdomain'],
+    [{ roles: [{ name: 'a', passwordSecretKey: '' }] }, 'test/postgres: roles a passwordSecretKey "" is not a valid Secret key'],
+    [{ roles: [{ name: 'a' }, { name: 'a', database: 'b' }] }, 'test/postgres: roles lists "a" twice'],
+    [{ roles: [{ name: 'a', database: 'd' }, { name: 'b', database: 'd' }] }, 'test/postgres: roles b and a share database "d"'],
+    [{ roles: [{ name: 'a' }], env: [{ name: 'MEGA8S_ROLE_PASSWORD_0', value: 'x' }] }, 'test/postgres: env "MEGA8S_ROLE_PASSWORD_0" is set by the construct itself'],
+  ])('bad roles %j', (props, message) => {
+    expect(errorOf(() => build(props as any))).toContain(message);
   });
 
   test('the defaults are the documented ones', () => {

@@ -1,6 +1,5 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClientAccess } from './client-access';
 import { configHashAnnotations } from './config-hash';
 import { Resources } from './resources';
 import { restrictedContainerSecurityContext } from './security';
@@ -84,6 +83,67 @@ export interface PostgresProps extends WorkloadProps {
    * @default none: nobody
    */
   readonly allowFrom?: Record<string, string>[];
+  /**
+   * Least-privilege roles for the clients: each a LOGIN role (no superuser, createdb or createrole)
+   * that owns its own database, which no other role may connect to. Created on the first start
+   * (an idempotent SQL script in /docker-entrypoint-initdb.d, which the image runs only when the
+   * data directory is new); `clientEnv(names, role)` connects as one.
+   * @default none
+   */
+  readonly roles?: PostgresRole[];
+}
+
+/** A client's own Postgres role: the owner of one database. */
+export interface PostgresRole {
+  /** Role name (a plain SQL identifier; not `pg_*`, not the superuser). */
+  readonly name: string;
+  /** The database the role owns (created when missing). @default the role name */
+  readonly database?: string;
+  /** Secret (created outside mega8s) holding the role's password. @default '<name>-<role>-auth' */
+  readonly passwordSecretName?: string;
+  /** Key of the password in that Secret. @default 'password' */
+  readonly passwordSecretKey?: string;
+}
+
+/** Prefix of the env vars that carry the roles' passwords into the init script. */
+const ROLE_PASSWORD_VAR = 'MEGA8S_ROLE_PASSWORD_';
+/** Where the image runs its first-start scripts. */
+const INITDB_DIR = '/docker-entrypoint-initdb.d';
+/** The roles script's file name in the ConfigMap and in INITDB_DIR. */
+export const POSTGRES_ROLES_SCRIPT = '10-mega8s-roles.sql';
+
+/**
+ * The roles script (psql, run by the image's entrypoint as the superuser on the first start).
+ * Every statement is idempotent, so it can be run again on a live database:
+ * `kubectl exec <name>-0 -- psql -U <superuser> -f /docker-entrypoint-initdb.d/10-mega8s-roles.sql`.
+ */
+export function postgresRolesScript(roles: readonly { name: string; database: string; passwordVar: string }[]): string {
+  const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const lines = [
+    '-- mega8s: one role per client database, owning it and nothing else. Idempotent.',
+    '\\set ON_ERROR_STOP on',
+  ];
+  for (const r of roles) {
+    const role = lit(r.name);
+    const db = lit(r.database);
+    lines.push(
+      '',
+      `-- role ${r.name}, database ${r.database}; the password from $${r.passwordVar}`,
+      `\\getenv role_password ${r.passwordVar}`,
+      `\\if :{?role_password}`,
+      `\\else`,
+      // With ON_ERROR_STOP, a failing statement stops psql with a non-zero status (and initdb with it).
+      `  DO $$ BEGIN RAISE EXCEPTION '${r.passwordVar} is not set: cannot create role ${r.name.replace(/'/g, "''")}'; END $$;`,
+      `\\endif`,
+      `SELECT format('CREATE ROLE %I', ${role}) WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${role}) \\gexec`,
+      `SELECT format('ALTER ROLE %I WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD %L', ${role}, :'role_password') \\gexec`,
+      `SELECT format('CREATE DATABASE %I OWNER %I', ${db}, ${role}) WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${db}) \\gexec`,
+      `SELECT format('ALTER DATABASE %I OWNER TO %I', ${db}, ${role}) \\gexec`,
+      `SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', ${db}) \\gexec`,
+      '\\unset role_password',
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export const POSTGRES_DEFAULTS = {
@@ -147,11 +207,14 @@ export class Postgres extends Workload {
   public readonly username: string;
   public readonly passwordSecretName: string;
   public readonly passwordSecretKey: string;
+  /** The client roles, with their database and Secret. */
+  public readonly roles: readonly Required<PostgresRole>[];
+  /** The ConfigMap with the roles script (present when `roles` is set). */
+  public readonly initScripts?: ApiObject;
   public readonly statefulSet: ApiObject;
   public readonly service: ApiObject;
   public readonly podDisruptionBudget: ApiObject;
-  public readonly networkPolicy: ApiObject;
-  private readonly access: ClientAccess;
+  declare public readonly networkPolicy: ApiObject;
 
   constructor(scope: Construct, id: string, props: PostgresProps = {}) {
     const D = POSTGRES_DEFAULTS;
@@ -193,10 +256,10 @@ export class Postgres extends Workload {
     if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
       throw new PropError(this, 'passwordSecretKey', `passwordSecretKey ${show(key)} is not a valid Secret key (letters, digits, '-', '_' and '.')`);
     }
+    this.roles = this.validateRoles(props.roles);
     const storageSize = checkQuantity(this, 'storageSize', props.storageSize ?? D.storageSize);
     const storageClassName = props.storageClassName === undefined ? undefined : checkDns1123Subdomain(this, 'storageClassName', props.storageClassName);
     const clusterDomain = checkDns1123Subdomain(this, 'clusterDomain', props.clusterDomain ?? D.clusterDomain);
-    const labels = this.labels;
     const selector = this.selector;
     this.addPort({ name: PORT_NAME, port: POSTGRES_PORT, protocol: 'TCP' });
     this.host = `${name}.${namespace}.svc.${clusterDomain}`;
@@ -217,8 +280,17 @@ export class Postgres extends Workload {
       { name: 'POSTGRES_DB', value: database },
       { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: this.passwordSecretName, key } } },
       { name: 'PGDATA', value: POSTGRES_PGDATA },
+      ...this.roles.map((r, i): EnvVar => ({ name: `${ROLE_PASSWORD_VAR}${i}`, valueFrom: { secretKeyRef: { name: r.passwordSecretName, key: r.passwordSecretKey } } })),
       ...this.env,
     ];
+    if (this.roles.length) {
+      this.initScripts = this.object('InitScripts', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${name}-initdb` },
+        data: { [POSTGRES_ROLES_SCRIPT]: postgresRolesScript(this.roles.map((r, i) => ({ name: r.name, database: r.database, passwordVar: `${ROLE_PASSWORD_VAR}${i}` }))) },
+      });
+    }
     const isReady = ['pg_isready', '--host=127.0.0.1', `--port=${POSTGRES_PORT}`, `--username=${username}`, `--dbname=${database}`, '--timeout=5'];
     const containerSecurity = restrictedContainerSecurityContext();
     this.statefulSet = this.object('StatefulSet', {
@@ -247,11 +319,13 @@ export class Postgres extends Workload {
                 { name: 'data', mountPath: DATA_MOUNT },
                 { name: 'run', mountPath: '/var/run/postgresql' },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(this.initScripts ? [{ name: 'initdb', mountPath: INITDB_DIR, readOnly: true }] : []),
               ],
             }],
             volumes: [
               { name: 'run', emptyDir: { sizeLimit: '16Mi' } },
               { name: 'tmp', emptyDir: {} },
+              ...(this.initScripts ? [{ name: 'initdb', configMap: { name: this.initScripts.name, defaultMode: 0o444 } }] : []),
             ],
         }, configHashAnnotations({ env })),
         volumeClaimTemplates: [plainJson(dataClaimTemplate(selector, storageSize, storageClassName))],
@@ -263,8 +337,7 @@ export class Postgres extends Workload {
     keepNullCreationTimestamps(this.statefulSet, 1);
     this.podDisruptionBudget = this.onePodAtATime();
 
-    this.access = new ClientAccess(this, { name, labels, selector, port: POSTGRES_PORT, namespace: this.namespace, peers: false });
-    this.networkPolicy = this.access.networkPolicy;
+    this.admitIngress({ namespace: this.namespace, peers: false });
     for (const client of props.allowFrom ?? []) this.allowFrom(client);
   }
 
@@ -273,22 +346,57 @@ export class Postgres extends Workload {
    * database's namespace). Nothing else gets in.
    */
   public allowFrom(podSelector: Record<string, string>, namespace?: string): void {
-    this.access.allow(podSelector, namespace);
     super.allowFrom(podSelector, namespace);
   }
 
-  /** Env vars with the connection details (libpq's names unless renamed); the password from the Secret. */
-  public clientEnv(names: PostgresClientEnvNames = {}): EnvVar[] {
+  /**
+   * Env vars with the connection details (libpq's names unless renamed): as `role` (one of
+   * `roles`) on its database, or without it as the superuser (for tools, not applications); the
+   * password from the Secret.
+   */
+  public clientEnv(names: PostgresClientEnvNames = {}, role?: string): EnvVar[] {
     const n = { host: 'PGHOST', port: 'PGPORT', database: 'PGDATABASE', user: 'PGUSER', password: 'PGPASSWORD', ...names };
     for (const v of Object.values(n)) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) throw new PropError(this, 'clientEnv', `clientEnv variable ${show(v)} is not a valid environment variable name`);
     }
+    const r = role === undefined ? undefined : this.roles.find((x) => x.name === role);
+    if (role !== undefined && !r) throw new PropError(this, 'clientEnv', `clientEnv role ${show(role)} is not one of the roles: expected one of ${show(this.roles.map((x) => x.name))}`);
     return [
       { name: n.host, value: this.host },
       { name: n.port, value: String(this.port) },
-      { name: n.database, value: this.database },
-      { name: n.user, value: this.username },
-      { name: n.password, valueFrom: { secretKeyRef: { name: this.passwordSecretName, key: this.passwordSecretKey } } },
+      { name: n.database, value: r ? r.database : this.database },
+      { name: n.user, value: r ? r.name : this.username },
+      { name: n.password, valueFrom: { secretKeyRef: r ? { name: r.passwordSecretName, key: r.passwordSecretKey } : { name: this.passwordSecretName, key: this.passwordSecretKey } } },
     ];
+  }
+
+  private validateRoles(roles: PostgresRole[] | undefined): Required<PostgresRole>[] {
+    if (roles === undefined) return [];
+    if (!Array.isArray(roles)) throw new PropError(this, 'roles', `roles ${show(roles)} is not a list of { name, database }`);
+    for (const v of this.env) {
+      if (v.name.startsWith(ROLE_PASSWORD_VAR)) throw new PropError(this, 'env', `env ${show(v.name)} is set by the construct itself (${ROLE_PASSWORD_VAR}* carry the roles' passwords) and cannot be overridden`);
+    }
+    const out = roles.map((r) => {
+      if (r === null || typeof r !== 'object') throw new PropError(this, 'roles', `roles entry ${show(r)} is not an object: expected { name, database }`);
+      if (typeof r.name !== 'string' || !SQL_IDENTIFIER.test(r.name) || r.name.startsWith('pg_')) {
+        throw new PropError(this, 'roles', `roles name ${show(r.name)} is not a plain SQL identifier outside pg_* (lowercase letters, digits and '_', starting with a letter or '_', at most 63 characters)`);
+      }
+      if (r.name === this.username) throw new PropError(this, 'roles', `roles name ${show(r.name)} is the superuser: expected a role of its own for each client`);
+      const database = r.database ?? r.name;
+      if (typeof database !== 'string' || !SQL_IDENTIFIER.test(database) || ['postgres', 'template0', 'template1'].includes(database)) {
+        throw new PropError(this, 'roles', `roles ${r.name} database ${show(database)} is not a client database name (a plain SQL identifier; not postgres, template0 or template1)`);
+      }
+      const secret = checkDns1123Subdomain(this, 'roles.passwordSecretName', r.passwordSecretName ?? `${this.name}-${r.name}-auth`);
+      const key = r.passwordSecretKey ?? 'password';
+      if (typeof key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(key)) {
+        throw new PropError(this, 'roles', `roles ${r.name} passwordSecretKey ${show(key)} is not a valid Secret key (letters, digits, '-', '_' and '.')`);
+      }
+      return { name: r.name, database, passwordSecretName: secret, passwordSecretKey: key };
+    });
+    out.forEach((r, i) => {
+      if (out.findIndex((x) => x.name === r.name) !== i) throw new PropError(this, 'roles', `roles lists ${show(r.name)} twice: expected each role once`);
+      if (out.findIndex((x) => x.database === r.database) !== i) throw new PropError(this, 'roles', `roles ${r.name} and ${out.find((x) => x.database === r.database)!.name} share database ${show(r.database)}: expected one role per client database`);
+    });
+    return out;
   }
 }

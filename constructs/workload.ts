@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectProps, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ClientAccess } from './client-access';
 import { AppIdentity, recommendedLabels, selectorLabels, versionOfImage } from './labels';
 import { PlainApiObject } from './plain-api-object';
 import { Resources, ResourceRequirementsJson, mergeResources } from './resources';
@@ -264,12 +265,20 @@ export abstract class Workload extends Construct {
   /** The ports the pods listen on. */
   public readonly ports: WorkloadPort[] = [];
   /**
-   * The clients declared with `allowFrom`, in order. Databases admit exactly these through their
-   * NetworkPolicy; for the other workloads the list is recorded for a namespace's network policies.
+   * The clients declared with `allowFrom`, in order: the workload's NetworkPolicy admits exactly
+   * these on its ports (clients named after construction are included: the policy is rendered at
+   * synth time).
    */
   public readonly clients: WorkloadClient[] = [];
   /** The workload's own ServiceAccount, Role and RoleBinding, when `apiAccess` is set. */
   public readonly apiAccess?: { readonly serviceAccount: ApiObject; readonly role: ApiObject; readonly roleBinding: ApiObject };
+  /**
+   * The workload's ingress NetworkPolicy (id `NetworkPolicy`, named after the workload): its
+   * clients on its ports, plus outside traffic on the port of a LoadBalancer or NodePort
+   * Service. Undefined for a workload without ports, which admits nothing (its namespace denies
+   * all ingress by default).
+   */
+  public networkPolicy?: ApiObject;
 
   protected readonly identity: AppIdentity;
   /** The validated `env`, in order. */
@@ -352,6 +361,33 @@ export abstract class Workload extends Construct {
   /** The most pods the workload may run (replicas, or the autoscaler's maximum). */
   public get maxPods(): number {
     return this.autoscaling ? this.autoscaling.maxReplicas : this.replicas ?? 0;
+  }
+
+  /**
+   * Renders the workload's ingress NetworkPolicy (id `NetworkPolicy`) over `ports`: the clients
+   * named with `allowFrom`, the workload's own pods when `peers` is set, and, when `external` is
+   * set (a LoadBalancer or NodePort Service), traffic from outside on `external.ports` (from
+   * `external.sourceRanges` only, when given).
+   */
+  protected admitIngress(options: {
+    /** The pods the policy protects. @default the workload's selector */
+    readonly selector?: Record<string, string>;
+    readonly namespace?: string;
+    readonly peers?: boolean;
+    readonly external?: { readonly ports: readonly WorkloadPort[]; readonly sourceRanges?: readonly string[] };
+  } = {}): ApiObject {
+    const access = new ClientAccess(this, {
+      name: this.name,
+      labels: this.labels,
+      selector: options.selector ?? this.selector,
+      ports: this.ports,
+      namespace: options.namespace ?? Chart.of(this).namespace,
+      peers: options.peers ?? false,
+      clients: () => this.clients,
+      external: options.external,
+    });
+    this.networkPolicy = access.networkPolicy;
+    return access.networkPolicy;
   }
 
   /** Records a port the pods listen on. */

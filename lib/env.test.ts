@@ -128,7 +128,7 @@ describe('settings declarations', () => {
     const owners = CHARTS.flatMap((c) => (c.settings ? [c.settings.owner] : []));
     // Every chart that reads env keys declares them; the charts without settings declare none.
     expect(owners).toEqual(CHARTS.filter((c) => c.settings).map((c) => c.name));
-    expect(owners).toEqual(expect.arrayContaining(['fourhundred', 'preemptible', 'kube-alive', 'loadtest', 'todo-api']));
+    expect(owners).toEqual(expect.arrayContaining(['fourhundred', 'preemptible', 'shippy', 'kube-alive', 'loadtest', 'todo-api']));
     // Without the fourhundred chart, its keys are unknown to the loader.
     expect(() => parseEnvironment('qa', 'envs/qa.env', GOOD, [PREEMPTIBLE_SETTINGS])).toThrow(/envs\/qa.env:3: unknown key FOURHUNDRED_FLEET_SIZE/);
     const env = parseEnvironment('qa', 'envs/qa.env', GOOD.replace(/^FOURHUNDRED.*\n/m, ''), [PREEMPTIBLE_SETTINGS]);

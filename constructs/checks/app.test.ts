@@ -26,7 +26,7 @@ function team(app: App = Testing.app(), id = 'team'): Chart {
 describe('checkApp', () => {
   test('a correct app has no problems', () => {
     const chart = team();
-    new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', replicas: 2 });
+    new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', replicas: 2 }).allowFrom({ app: 'client' });
     pod(chart, 'ok');
     expect(checkApp(chart.node.root)).toEqual([]);
   });
@@ -54,7 +54,7 @@ describe('checkApp', () => {
     const second = new Chart(app, 'second', { namespace: 'team', disableResourceNameHashes: true });
     pod(first, 'same');
     pod(second, 'same');
-    expect(appObjects(app).map((o) => `${o.chart} ${o.path}`)).toEqual(['first first/ns/Resource', 'first first/same', 'second second/same']);
+    expect(appObjects(app).map((o) => `${o.chart} ${o.path}`)).toEqual(['first first/ns/Resource', 'first first/ns/DefaultDenyIngress', 'first first/same', 'second second/same']);
     expect(checkApp(app).map(formatProblem)).toEqual(['Pod team/same (second/same): has the same group/kind/namespace/name as the object made at first/same']);
   });
 

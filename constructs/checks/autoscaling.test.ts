@@ -19,6 +19,7 @@ function workload(change: (spec: any) => void = () => {}): SynthObject[] {
   change(spec);
   return [
     { chart: 'c', path: 'c/ns/Resource', manifest: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } },
+    { chart: 'c', path: 'c/ns/DefaultDenyIngress', manifest: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny-ingress', namespace: 'team' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } } },
     { chart: 'c', path: 'c/api/Deployment', manifest: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'team' }, spec } },
   ];
 }

@@ -15,7 +15,7 @@ const OPTIONS: CheckOptions = {
 function base(props: Partial<ConstructorParameters<typeof GrpcService>[2]> = {}): SynthObject[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'team', disableResourceNameHashes: true });
   new SecureNamespace(chart, 'ns', { name: 'team' });
-  new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', ...props });
+  new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', ...props }).allowFrom({ app: 'client' });
   return chartObjects(chart, 'c');
 }
 
@@ -154,6 +154,18 @@ describe('synth checks', () => {
     const fine = add(add(base({ serviceType: ServiceType.HEADLESS }), sts), { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast' }, provisioner: 'pd.csi.storage.gke.io' });
     // Everything else is now right; the only problem left is the disk quota: 3 replicas x 10Gi over 20 GB.
     expect(messages(fine)).toEqual(['quota QUOTA_DISK_GB exceeded: the output needs 30 GB of persistent disk, the limit is 20 (envs/qa.env); biggest consumers: StatefulSet team/db (30)']);
+  });
+
+  test('zero trust: a namespace without default deny and a workload no policy admits traffic to are problems', () => {
+    const noDeny = base().filter((o) => o.manifest.metadata.name !== 'default-deny-ingress');
+    expect(messages(noDeny)).toEqual([expect.stringContaining('Namespace team (c/ns/Resource): has no default-deny ingress NetworkPolicy')]);
+    // A GrpcService with no client and a ClusterIP Service: its policy admits nothing.
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'team', disableResourceNameHashes: true });
+    new SecureNamespace(chart, 'ns', { name: 'team' });
+    new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1' });
+    expect(messages(chartObjects(chart, 'c'))).toEqual([
+      'Deployment team/api (c/api/Deployment): its pods listen on 10000/TCP but no NetworkPolicy in namespace team admits traffic to them: name the clients (allowFrom) or expose the port with a NetworkPolicy',
+    ]);
   });
 
   test('PDB and NetworkPolicy selectors must match pods', () => {

@@ -9,6 +9,7 @@ import {
   mapSelector, podTemplateOf, selects,
 } from './objects';
 import { PodSecurityLevel, podSecurityViolations } from './pod-security';
+import { networkProblems } from './network';
 import { QuotaLimits, QuotaName, quotaProblems } from './quota';
 import { schemaProblems } from './schema';
 
@@ -26,6 +27,7 @@ export enum CheckRule {
   SERVICE = 'service',
   RBAC = 'rbac',
   AUTOSCALING = 'autoscaling',
+  NETWORK = 'network',
   QUOTA = 'quota',
   CONSTRUCT = 'construct',
 }
@@ -297,6 +299,7 @@ export function checkObjects(objects: readonly SynthObject[], options: CheckOpti
   }
 
   for (const msg of quotaProblems(objects, { limits: options.quotas, source: options.quotaSource, names: options.quotaNames })) bad(CheckRule.QUOTA, undefined, msg);
+  for (const p of networkProblems(objects)) bad(CheckRule.NETWORK, p.object, p.message);
   return problems;
 }
 

@@ -34,10 +34,11 @@ describe('Mega8sValidation, the cdk8s validation plugin', () => {
   });
 
   test('a correct app: the report succeeds', async () => {
-    const context = synth((chart) => new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', replicas: 2 }));
+    const context = synth((chart) => new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', replicas: 2 }).allowFrom({ app: 'client' }));
     await new Mega8sValidation().validate(context);
     expect(context.report.success).toBe(true);
-    expect(context.report.toJson().summary.metadata).toEqual({ objects: '4', problems: '0' });
+    // Namespace, its default-deny policy, Deployment, Service, PDB, the workload's NetworkPolicy.
+    expect(context.report.toJson().summary.metadata).toEqual({ objects: '6', problems: '0' });
   });
 
   test('each problem is a violation naming the rule, the object, its construct path and the manifest file', async () => {
@@ -74,7 +75,7 @@ describe('Mega8sValidation, the cdk8s validation plugin', () => {
   });
 
   test('properties from cdk8s.yaml are the checkApp options, validated when the plugin is made', async () => {
-    const context = synth((chart) => new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', replicas: 3, resources: { requests: { cpu: '1' } } }));
+    const context = synth((chart) => new GrpcService(chart, 'api', { image: 'gcr.io/p/api:1', replicas: 3, resources: { requests: { cpu: '1' } } }).allowFrom({ app: 'client' }));
     await new Mega8sValidation({ quotas: { cpus: 2 } }).validate(context);
     expect(context.report.toJson().violations.map((v) => [v.ruleName, v.recommendation, v.violatingConstructs])).toEqual([
       ['mega8s/quota', 'quota cpus exceeded: the output needs 3 CPUs, the limit is 2; biggest consumers: Deployment team/api (3)', []],

@@ -47,6 +47,7 @@ export interface ValidationContext {
 export interface Mega8sValidationProps extends CheckOptions {}
 
 const FIXES: Readonly<Record<CheckRule, string>> = {
+  [CheckRule.NETWORK]: 'deny ingress by default in every namespace, and admit each workload\'s clients on its ports (Workload.allowFrom)',
   [CheckRule.SCHEMA]: 'make the object match the Kubernetes 1.27 schema of its kind and use an API version 1.27 serves',
   [CheckRule.IDENTITY]: 'give each object its own name (two constructs made the same object)',
   [CheckRule.NAMESPACE]: 'set the namespace on the chart or object, and create that namespace in the output',

@@ -10,10 +10,14 @@ function ordinalOf(podName) {
 // { ok: 0, code, codeName, errmsg } whether the shell throws them (mongosh) or returns them;
 // a failure without a code means the server could not be reached.
 function adminCommand(io, uri, cmd) {
+  return dbCommand(io, uri, 'admin', cmd);
+}
+
+function dbCommand(io, uri, db, cmd) {
   var conn = null;
   try {
     conn = io.connect(uri);
-    var reply = conn.getDB('admin').runCommand(cmd);
+    var reply = conn.getDB(db).runCommand(cmd);
     return reply && typeof reply === 'object' ? reply : { ok: 0, errmsg: 'no reply' };
   } catch (e) {
     return { ok: 0, code: e && e.code, codeName: e && e.codeName, errmsg: String((e && e.message) || e) };
@@ -50,7 +54,7 @@ function initiateConfig(config) {
 function decide(state) {
   switch (state.status) {
     case 'secured':
-      return { action: 'done', reason: 'rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to do' };
+      return { action: 'done', reason: 'rs.status() requires authentication: the admin user exists, so the set was initiated; nothing to initiate' };
     case 'unreachable':
       return { action: 'wait', reason: 'mongod does not answer yet' };
     case 'initiated':
@@ -91,6 +95,35 @@ function observe(io, config, ordinal) {
   return state;
 }
 
+// --- client users: one per client database, readWrite on it ------------------------------------
+// Created (or, when they exist, brought back to exactly this password and role) through the
+// primary, reached over a replica set connection as the admin user; so any member can do it on
+// any start, and a new user or a new password takes effect when the members roll.
+// Returns { ok: true }, or { ok: false, fatal, reason }.
+function ensureUsers(io, config) {
+  var users = config.users || [];
+  if (users.length === 0) return { ok: true };
+  var uri = 'mongodb://' + encodeURIComponent(config.adminUser) + ':' + encodeURIComponent(io.env[config.passwordVar] || '')
+    + '@' + config.hosts.join(',') + '/' + config.setOptions;
+  for (var i = 0; i < users.length; i++) {
+    var u = users[i];
+    var pwd = io.env[u.passwordVar];
+    if (!pwd) return { ok: false, fatal: true, reason: u.passwordVar + ' is empty: cannot create the user ' + u.user + ' on ' + u.db };
+    var roles = [{ role: 'readWrite', db: u.db }];
+    var r = dbCommand(io, uri, u.db, { createUser: u.user, pwd: pwd, roles: roles });
+    if (r.ok === 1) {
+      io.log('created the user ' + u.user + ' with readWrite on ' + u.db);
+      continue;
+    }
+    if (r.code !== CODES.USER_ALREADY_EXISTS) return { ok: false, reason: 'createUser ' + u.user + ' on ' + u.db + ' failed (' + r.errmsg + ')' };
+    r = dbCommand(io, uri, u.db, { updateUser: u.user, pwd: pwd, roles: roles });
+    if (r.ok !== 1) return { ok: false, reason: 'updateUser ' + u.user + ' on ' + u.db + ' failed (' + r.errmsg + ')' };
+  }
+  io.log('client users ready: ' + users.map(function (x) { return x.user + '@' + x.db; }).join(', '));
+  return { ok: true };
+}
+// --- end of client users ---------------------------------------------------------------------
+
 // The loop; returns the exit code.
 function run(io, config) {
   var ordinal = ordinalOf(io.env.POD_NAME);
@@ -100,11 +133,12 @@ function run(io, config) {
   }
   var deadline = io.now() + config.timeoutMs;
   var said = '';
+  var adminReady = false;
   for (;;) {
-    var d = decide(observe(io, config, ordinal));
-    if (d.reason !== said) io.log(d.action + ': ' + d.reason);
+    var d = adminReady ? { action: 'users', reason: 'the admin user exists' } : decide(observe(io, config, ordinal));
+    if (d.reason !== said && !adminReady) io.log(d.action + ': ' + d.reason);
     said = d.reason;
-    if (d.action === 'done') return 0;
+    if (d.action === 'done') adminReady = true;
     if (d.action === 'initiate') {
       var r = adminCommand(io, config.localUri, { replSetInitiate: initiateConfig(config) });
       if (r.ok === 1) io.log('initiated ' + config.setName + ' with ' + config.hosts.join(', '));
@@ -119,13 +153,24 @@ function run(io, config) {
       var u = adminCommand(io, config.localUri, { createUser: config.adminUser, pwd: password, roles: [{ role: 'root', db: 'admin' }] });
       if (u.ok === 1) {
         io.log('created the admin user ' + config.adminUser);
-        return 0;
-      }
-      if (u.code === CODES.USER_ALREADY_EXISTS || u.code === CODES.UNAUTHORIZED) {
+        adminReady = true;
+      } else if (u.code === CODES.USER_ALREADY_EXISTS || u.code === CODES.UNAUTHORIZED) {
         io.log('the admin user exists already');
-        return 0;
+        adminReady = true;
+      } else {
+        io.log('createUser failed (' + u.errmsg + '); trying again');
       }
-      io.log('createUser failed (' + u.errmsg + '); trying again');
+    }
+    if (adminReady) {
+      var e = ensureUsers(io, config);
+      if (e.ok) return 0;
+      if (e.fatal) {
+        io.log(e.reason);
+        return 1;
+      }
+      if (e.reason !== said) io.log('users: ' + e.reason + '; trying again');
+      said = e.reason;
+      d = { action: 'users', reason: e.reason };
     }
     if (io.now() >= deadline) {
       io.log('giving up after ' + Math.round(config.timeoutMs / 1000) + ' s: ' + d.reason + ' (a pod restart runs this step again)');
@@ -142,6 +187,7 @@ if (typeof MEGA8S_EXPORTS === 'object' && MEGA8S_EXPORTS !== null) {
   MEGA8S_EXPORTS.decide = decide;
   MEGA8S_EXPORTS.observe = observe;
   MEGA8S_EXPORTS.run = run;
+  MEGA8S_EXPORTS.ensureUsers = ensureUsers;
 } else {
   // mongosh: the shell API lives only here.
   quit(run({

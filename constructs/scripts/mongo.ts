@@ -13,6 +13,13 @@ export interface MongoInitConfig {
   /** Env var holding the admin password. */
   readonly passwordVar: string;
   readonly intervalMs: number;
+  /**
+   * The client users to create or update once the admin user exists: `user` on database `db`
+   * with readWrite on it, the password from env var `passwordVar`. @default none
+   */
+  readonly users?: readonly { readonly user: string; readonly db: string; readonly passwordVar: string }[];
+  /** Query string appended to `mongodb://<admin>@<every member>/` to reach the primary. */
+  readonly setOptions?: string;
   /** The step gives up (exit 1, logged) after this long; a pod restart runs it again. */
   readonly timeoutMs: number;
 }

@@ -56,6 +56,39 @@ describe('fourhundred chart', () => {
     expect(objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].image).toBe('registry.example.com:5000/team/grpc-server:2.3.4');
   });
 
+  const qa = (extra: string[]) => parseEnvironment('qa', 'envs/qa.env', ['IMAGE_REGISTRY=gcr.io/p', 'IMAGE_TAG=1', 'FOURHUNDRED_FLEET_SIZE=2', 'QUOTA_FORWARDING_RULES=9', 'QUOTA_TARGET_POOLS=9', 'QUOTA_FIREWALLS=9', 'QUOTA_CPUS=9', 'QUOTA_DISK_GB=0', ...extra].join('\n'));
+  const objectsOf = (env: ReturnType<typeof qa>) => chartObjects('fourhundred', new FourHundredChart(Testing.app(), env)).map((o) => o.manifest as any);
+
+  test('zero trust: the namespace denies all ingress; each whoami service admits its in-namespace clients, and outside traffic only behind a LoadBalancer', () => {
+    const dev = objectsFor('envs/dev.env');
+    expect(dev.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny-ingress')).toHaveLength(1);
+    const client = { from: [{ podSelector: { matchLabels: { 'mega8s.io/client-of': 'whoami' } } }], ports: [{ protocol: 'TCP', port: 10000 }] };
+    const devPolicy = dev.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'service-000');
+    expect(devPolicy.spec.ingress).toEqual([client]);
+    const staging = objectsFor('envs/staging.env').find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'service-099');
+    expect(staging.spec.ingress).toEqual([client, { ports: [{ protocol: 'TCP', port: 10000 }] }]);
+  });
+
+  test('FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES limits the LoadBalancers (whoami and grpc-server) to those ranges', () => {
+    const objects = objectsOf(qa(['FOURHUNDRED_SERVICE_TYPE=LoadBalancer', 'FOURHUNDRED_ENDPOINTS_SERVICE=e.endpoints.p.cloud.goog', 'FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES=203.0.113.0/24, 198.51.100.0/24']));
+    const ranges = ['203.0.113.0/24', '198.51.100.0/24'];
+    const services = objects.filter((o) => o.kind === 'Service');
+    expect(services.map((s) => s.metadata.name)).toEqual(['service-000', 'service-001', 'grpc-server']);
+    for (const s of services) {
+      expect(s.spec.loadBalancerSourceRanges).toEqual(ranges);
+      expect(s.spec.externalTrafficPolicy).toBe('Local');
+    }
+    const server = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'grpc-server');
+    expect(server.spec.ingress).toEqual([{ from: ranges.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: 9000 }] }]);
+    // On ClusterIP the ranges do not apply to the fleet (only to grpc-server).
+    const cluster = objectsOf(qa(['FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES=203.0.113.0/24']));
+    expect(cluster.find((o) => o.kind === 'Service').spec).not.toHaveProperty('loadBalancerSourceRanges');
+  });
+
+  test.each(['10.0.0.1/8', '10.0.0.0/8,10.0.0.0/8', 'nope', '10.0.0.0/8,'])('a bad FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES %j is refused by the loader', (value) => {
+    expect(() => qa([`FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES=${value}`])).toThrow('FOURHUNDRED_LOAD_BALANCER_SOURCE_RANGES');
+  });
+
   test('snapshot (dev, YAML)', () => {
     expect(toYamlDocuments(objectsFor('envs/dev.env'))).toMatchSnapshot();
   });

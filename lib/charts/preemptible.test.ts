@@ -28,7 +28,7 @@ describe('preemptible chart', () => {
     }
     const namespaced = objects.filter((o) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind));
     expect(namespaced.filter((o) => o.metadata.namespace === 'node-drainer').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/drain-user', 'ResourceQuota/node-drainer-critical-pods', 'ConfigMap/node-drainer-script', 'DaemonSet/node-drainer',
+      'NetworkPolicy/default-deny-ingress', 'ServiceAccount/drain-user', 'ResourceQuota/node-drainer-critical-pods', 'ConfigMap/node-drainer-script', 'DaemonSet/node-drainer',
     ]);
     expect(namespaced.filter((o) => o.metadata.namespace !== 'node-drainer').every((o) => o.metadata.namespace === 'preemptible')).toBe(true);
     expect(find('StatefulSet', 'mongo').metadata.namespace).toBe('preemptible');

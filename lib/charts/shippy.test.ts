@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { App, Testing } from 'cdk8s';
 import { CONFIG_HASH_ANNOTATION } from '../../constructs/config-hash';
 import { Environment, loadEnvironment, loadEnvironments, parseEnvironment } from '../env';
@@ -63,7 +64,7 @@ describe('shippy chart', () => {
     expect(find('Service', 'postgres').spec.clusterIP).toBe('None');
   });
 
-  test('vessel, consignment and email take DB_HOST from the replica set\'s connection string', () => {
+  test('vessel, consignment and email connect as their own user, readWrite on their own database, never as admin', () => {
     const { container, envOf } = synth();
     for (const name of MONGO_SERVICES) {
       const c = container(name);
@@ -71,15 +72,18 @@ describe('shippy chart', () => {
       expect(c.args).toEqual(['--selector=static', '--server_address=:8080']);
       expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
       const env = envOf(name);
-      expect(env.DB_HOST).toBe(`mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${mongoHosts}/?replicaSet=rs0&authSource=admin`);
+      expect(env.DB_HOST).toBe(`mongodb://$(MONGODB_USERNAME):$(MONGODB_PASSWORD)@${mongoHosts}/${name}?replicaSet=rs0&authSource=${name}`);
+      expect(env.MONGODB_USERNAME).toBe(name);
       expect(env.DB_HOST).not.toContain('mongo:27017');
       // $(VAR) expansion needs the credentials first.
       expect(c.env.map((e: any) => e.name)).toEqual(['MONGODB_USERNAME', 'MONGODB_PASSWORD', 'DB_HOST']);
-      expect(env.MONGODB_PASSWORD).toEqual({ secretKeyRef: { name: 'mongo-auth', key: 'admin-password' } });
+      expect(env.MONGODB_PASSWORD).toEqual({ secretKeyRef: { name: `mongo-${name}-auth`, key: 'password' } });
     }
+    const { chart } = synth();
+    expect(chart.mongo.users.map((u) => [u.name, u.database])).toEqual(MONGO_SERVICES.map((n) => [n, n]));
   });
 
-  test('user takes its connection details from the Postgres construct', () => {
+  test('user connects as its own role user, owner of database users, not as the superuser', () => {
     const { container, envOf } = synth();
     expect(container('user').image).toBe('gcr.io/mega8s-dev/user-service:0.1.0');
     expect(container('user').args).toEqual(['--selector=static', '--server_address=:8080']);
@@ -87,9 +91,10 @@ describe('shippy chart', () => {
       DB_HOST: 'postgres.shippy.svc.cluster.local',
       DB_PORT: '5432',
       DB_NAME: 'users',
-      DB_USER: 'postgres',
-      DB_PASSWORD: { secretKeyRef: { name: 'postgres-auth', key: 'password' } },
+      DB_USER: 'user',
+      DB_PASSWORD: { secretKeyRef: { name: 'postgres-user-auth', key: 'password' } },
     });
+    expect(synth().chart.postgres.roles).toEqual([{ name: 'user', database: 'users', passwordSecretName: 'postgres-user-auth', passwordSecretKey: 'password' }]);
   });
 
   test('each service has a Service on 8080', () => {
@@ -133,6 +138,29 @@ describe('shippy chart', () => {
     expect(postgres.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
   });
 
+  test('each service admits only its callers on 8080; the gateway and the UI admit outside traffic; the namespace denies the rest', () => {
+    const { find, objects } = synth();
+    expect(find('NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    const nameOf = (peer: any) => peer.podSelector.matchLabels['app.kubernetes.io/name'];
+    const callers = (name: string) => find('NetworkPolicy', name).spec.ingress.filter((r: any) => r.from).flatMap((r: any) => r.from.map(nameOf));
+    expect(callers('vessel')).toEqual(['micro', 'consignment']);
+    expect(callers('consignment')).toEqual(['micro']);
+    expect(callers('email')).toEqual(['micro', 'user']);
+    expect(callers('user')).toEqual(['micro']);
+    for (const name of ['micro', 'ui']) expect(find('NetworkPolicy', name).spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toHaveLength(9);
+  });
+
+  test('SHIPPY_LOAD_BALANCER_SOURCE_RANGES limits the gateway and the UI to those ranges', () => {
+    const env = parseEnvironment('qa', 'envs/qa.env', `${fs.readFileSync('envs/dev.env', 'utf8')}\nSHIPPY_LOAD_BALANCER_SOURCE_RANGES=203.0.113.0/24,2001:db8::/32\n`);
+    const { find } = synth(env);
+    for (const name of ['micro', 'ui']) {
+      expect(find('Service', name).spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24', '2001:db8::/32']);
+      expect(find('NetworkPolicy', name).spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '2001:db8::/32' } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    }
+    expect(find('Service', 'vessel').spec).not.toHaveProperty('loadBalancerSourceRanges');
+  });
+
   test('every workload carries a config hash instead of an UPDATED_AT date', () => {
     const { objects } = synth();
     const workloads = objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind));
@@ -154,7 +182,8 @@ describe('shippy chart', () => {
     expect(synth(retagged).container('vessel').image).toBe('gcr.io/mega8s-dev/vessel-service:0.2.0');
     expect(hashes(retagged)).toEqual(base);
     // Services with different configuration have different hashes.
-    expect(base.vessel).toBe(base.consignment); // the same DB_HOST
+    expect(base.vessel).not.toBe(base.consignment); // each its own user and database
+    expect(base.micro).toBe(synth().objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'micro').spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION]);
     expect(base.user).not.toBe(base.vessel);
   });
 

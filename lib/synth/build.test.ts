@@ -12,7 +12,7 @@ describe('chart object order', () => {
     for (const id of ['b', 'a', 'c']) new GrpcService(chart, id, { image: 'i:1', replicas: 2 });
     const ours = orderedApiObjects(chart);
     expect(ours.map((o) => o.node.path)).toEqual(cdk8sOrder(chart).map((o) => o.node.path));
-    expect(ours.map((o) => `${o.kind}/${o.name}`).slice(0, 4)).toEqual(['Namespace/team', 'Deployment/b', 'Service/b', 'PodDisruptionBudget/b']);
+    expect(ours.map((o) => `${o.kind}/${o.name}`).slice(0, 4)).toEqual(['Namespace/team', 'NetworkPolicy/default-deny-ingress', 'Deployment/b', 'Service/b']);
   });
 
   test('with dependencies: cdk8s\'s topology, dependencies first', () => {
@@ -30,7 +30,7 @@ describe('chart object order', () => {
     new GrpcService(outer, 'a', { image: 'i:1' });
     const inner = new Chart(outer, 'inner', { namespace: 'team' });
     new GrpcService(inner, 'b', { image: 'i:1' });
-    expect(chartObjects('outer', outer).map((o) => o.manifest.metadata.name)).toEqual(['a', 'a']);
+    expect(chartObjects('outer', outer).map((o) => o.manifest.metadata.name)).toEqual(['a', 'a', 'a']);
   });
 
   test('a failing construct validation stops the build with the construct path', () => {
