@@ -28,6 +28,7 @@ export enum CheckRule {
   AUTOSCALING = 'autoscaling',
   QUOTA = 'quota',
   CONSTRUCT = 'construct',
+  APPLYSET = 'applyset',
 }
 
 export interface Problem {
