@@ -77,6 +77,16 @@ export function maskSecrets(m: any): any {
   return copy;
 }
 
+/** A field change with secret-like values masked: a changed secret shows as changed, never its value. */
+export function maskField(kind: string, f: FieldChange): FieldChange {
+  const secret = (kind === 'Secret' && /^(data|stringData)\b/.test(f.field))
+    || (kind === 'ConfigMap' && /^data\b/.test(f.field) && SECRET_NAME.test(f.field))
+    || /\[name=[^\]]*\](\.value)?$/.test(f.field) && SECRET_NAME.test(f.field.slice(f.field.lastIndexOf('[name=')));
+  if (!secret) return f;
+  const hide = (v: unknown) => (v === undefined ? undefined : v && typeof v === 'object' ? maskSecrets({ kind, spec: v }).spec : MASK);
+  return { field: f.field, ...(f.old !== undefined ? { old: hide(f.old) } : {}), ...(f.new !== undefined ? { new: hide(f.new) } : {}) };
+}
+
 const isNamedList = (xs: unknown): xs is { name: string }[] => Array.isArray(xs) && xs.length > 0
   && xs.every((x) => x && typeof x === 'object' && typeof (x as any).name === 'string')
   && new Set(xs.map((x: any) => x.name)).size === xs.length;
@@ -190,7 +200,7 @@ export function compare(base: readonly ReviewObject[], head: readonly ReviewObje
   for (const o of head) {
     const old = before.get(identity(o));
     if (!old) continue;
-    const fields = fieldChanges(maskSecrets(old.manifest), maskSecrets(o.manifest));
+    const fields = fieldChanges(old.manifest, o.manifest).map((f) => maskField(o.manifest.kind, f));
     if (!fields.length) continue;
     changes.push({ kind: 'changed', env: o.env, chart: o.chart, object: describeObject(o.manifest), path: o.path, fields });
     const [m0, m1] = [old.manifest, o.manifest];
