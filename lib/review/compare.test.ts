@@ -1,5 +1,5 @@
 import { MASK, ReviewObject, compare, fieldChanges, maskSecrets } from './compare';
-import { formatDiff } from './format';
+import { MARKDOWN_LIMIT, formatDiff } from './format';
 
 const o = (chart: string, path: string, manifest: any, env = 'dev'): ReviewObject => ({ env, chart, path, manifest });
 const deployment = (name: string, extra: any = {}) => o('fleet', `fleet/${name}/Deployment`, {
@@ -122,5 +122,18 @@ describe('fieldChanges', () => {
     expect(fieldChanges({ a: { b: 1, c: 2 } }, { a: { b: 2, d: 3 } })).toEqual([
       { field: 'a.b', old: 1, new: 2 }, { field: 'a.c', old: 2 }, { field: 'a.d', new: 3 },
     ]);
+  });
+});
+
+describe('markdown size', () => {
+  test('a 400-member change fits a pull request comment, saying what it left out', () => {
+    const many = Array.from({ length: 400 }, (_, i) => deployment(`service-${String(i).padStart(3, '0')}`));
+    const next = many.map((d) => { const c = JSON.parse(JSON.stringify(d)); c.manifest.spec.template.spec.containers[0].image = 'r/whoami:2.0.0'; return c; });
+    const md = formatDiff(compare(many, next), 'markdown', 'main');
+    expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    expect(md).toMatch(/… \d+ more line\(s\): run `npm run diff -- --env dev` for all of them/);
+    expect(md).toContain('| dev | fleet | 0 | 0 | 400 | 0 |');
+    expect(md.match(/^- \*\*image-changed\*\*/gm)).toHaveLength(25);
+    expect(md).toContain('- … and 375 more **image-changed** risks');
   });
 });
