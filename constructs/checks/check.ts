@@ -30,6 +30,7 @@ export enum CheckRule {
   NETWORK = 'network',
   QUOTA = 'quota',
   CONSTRUCT = 'construct',
+  APPLYSET = 'applyset',
 }
 
 export interface Problem {

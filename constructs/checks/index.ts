@@ -6,3 +6,5 @@ export { quotaUse } from './quota';
 export type { QuotaLimits, QuotaName, QuotaUse } from './quota';
 export { Mega8sValidation } from './validation';
 export type { Mega8sValidationProps, ValidationContext, ValidationViolation, ValidationViolatingResource } from './validation';
+export { APPLYSET_ID_LABEL, APPLYSET_PART_OF_LABEL, applySetFor, applySetId, applySetProblems, resourceOf } from './applyset';
+export type { ApplySet } from './applyset';

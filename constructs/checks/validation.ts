@@ -62,6 +62,7 @@ const FIXES: Readonly<Record<CheckRule, string>> = {
   [CheckRule.AUTOSCALING]: 'one autoscaler per workload, no spec.replicas under it, and a cpu request on every container it measures',
   [CheckRule.QUOTA]: 'raise the quota or make the output smaller',
   [CheckRule.CONSTRUCT]: 'fix the construct the message names',
+  [CheckRule.APPLYSET]: 'leave the applyset.kubernetes.io labels to kubectl and list every kind and namespace of the output on the ApplySet parent',
 };
 
 /**

@@ -1,0 +1,170 @@
+/**
+ * dist/<env>/topology.svg: a picture of one environment, laid out by dagre. Namespaces are boxes;
+ * Services point at the workloads they select, workloads at their claims and service accounts,
+ * HorizontalPodAutoscalers at what they scale, NetworkPolicies draw who may talk to whom, RBAC
+ * bindings link service accounts to roles. Many workloads of one application (a fleet) are drawn
+ * as one node with a count. Deterministic: the same objects give the same bytes.
+ */
+import * as dagre from '@dagrejs/dagre';
+import type { SynthObject } from '../../constructs/checks';
+import { LabelSelector, mapSelector, podTemplateOf, selects } from '../../constructs/checks/objects';
+
+/** More workloads (or Services) than this of one application in one namespace are drawn as one node. */
+export const FLEET_THRESHOLD = 3;
+
+export interface TopologyNode {
+  readonly id: string;
+  readonly kind: string;
+  readonly label: string;
+  readonly namespace?: string;
+  readonly count: number;
+}
+
+export interface TopologyEdge {
+  readonly from: string;
+  readonly to: string;
+  /** `selects`, `claims`, `runs-as`, `scales`, `allows`, `binds` */
+  readonly kind: string;
+}
+
+export interface Topology {
+  readonly namespaces: readonly string[];
+  readonly nodes: readonly TopologyNode[];
+  readonly edges: readonly TopologyEdge[];
+}
+
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
+const DRAWN = new Set([...WORKLOADS, 'Service', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'ServiceAccount', 'Role', 'ClusterRole']);
+const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-');
+
+/** The graph of one environment's objects (what the SVG draws). */
+export function topologyOf(objects: readonly SynthObject[]): Topology {
+  const manifests = objects.map((o) => o.manifest);
+  const namespaces = manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name!).sort();
+  // Group key: kind, namespace, application name (and Service type): a fleet shares one.
+  const appOf = (m: any): string => m.metadata?.labels?.['app.kubernetes.io/name'] ?? m.metadata?.name ?? '';
+  const groupKey = (m: any) => `${m.kind}|${m.metadata?.namespace ?? ''}|${appOf(m)}|${m.kind === 'Service' ? m.spec?.type ?? 'ClusterIP' : ''}`;
+  const sizes = new Map<string, number>();
+  for (const m of manifests) if (DRAWN.has(m.kind)) sizes.set(groupKey(m), (sizes.get(groupKey(m)) ?? 0) + 1);
+  const nodeIdOf = (m: any) => {
+    const g = groupKey(m);
+    return (sizes.get(g) ?? 0) > FLEET_THRESHOLD
+      ? `fleet-${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(appOf(m))}${m.kind === 'Service' ? `-${slug(m.spec?.type ?? 'ClusterIP')}` : ''}`
+      : `${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(m.metadata?.name)}`;
+  };
+  const nodes = new Map<string, TopologyNode>();
+  const addNode = (m: any) => {
+    const id = nodeIdOf(m);
+    const n = sizes.get(groupKey(m)) ?? 1;
+    if (!nodes.has(id)) {
+      const fleet = n > FLEET_THRESHOLD;
+      const type = m.kind === 'Service' && m.spec?.type && m.spec.type !== 'ClusterIP' ? ` (${m.spec.type})` : '';
+      nodes.set(id, { id, kind: m.kind, label: fleet ? `${appOf(m)} ×${n}${type}` : `${m.metadata.name}${type}`, namespace: m.metadata?.namespace, count: fleet ? n : 1 });
+    }
+    return id;
+  };
+  const edges = new Map<string, TopologyEdge>();
+  const addEdge = (from: string, to: string, kind: string) => {
+    if (from !== to) edges.set(`${from}>${to}>${kind}`, { from, to, kind });
+  };
+
+  const pods = manifests.flatMap((m) => {
+    if (!WORKLOADS.has(m.kind)) return [];
+    const tpl = podTemplateOf(m);
+    return tpl ? [{ m, tpl }] : [];
+  });
+  const podsSelected = (ns: string | undefined, sel: LabelSelector | undefined) => pods.filter((p) => p.m.metadata?.namespace === ns && selects(sel, p.tpl.labels));
+
+  for (const { m, tpl } of pods) {
+    const w = addNode(m);
+    for (const c of m.spec?.volumeClaimTemplates ?? []) {
+      const id = `claim-${slug(m.metadata?.namespace ?? '')}-${slug(String(m.metadata.name))}-${slug(c.metadata?.name)}`;
+      if (!nodes.has(id)) nodes.set(id, { id, kind: 'PersistentVolumeClaim', label: `${c.metadata?.name}-${m.metadata.name}-* ×${m.spec?.replicas ?? 1}`, namespace: m.metadata?.namespace, count: m.spec?.replicas ?? 1 });
+      addEdge(w, id, 'claims');
+    }
+    for (const v of tpl.spec.volumes ?? []) {
+      const claim = manifests.find((x) => x.kind === 'PersistentVolumeClaim' && x.metadata?.namespace === m.metadata?.namespace && x.metadata?.name === v.persistentVolumeClaim?.claimName);
+      if (claim) addEdge(w, addNode(claim), 'claims');
+    }
+    const sa = manifests.find((x) => x.kind === 'ServiceAccount' && x.metadata?.namespace === m.metadata?.namespace && x.metadata?.name === tpl.spec.serviceAccountName);
+    if (sa) addEdge(w, addNode(sa), 'runs-as');
+  }
+  for (const m of manifests) {
+    const ns = m.metadata?.namespace;
+    if (m.kind === 'Service') {
+      const s = addNode(m);
+      for (const p of podsSelected(ns, mapSelector(m.spec?.selector))) addEdge(s, nodeIdOf(p.m), 'selects');
+    } else if (m.kind === 'HorizontalPodAutoscaler') {
+      const target = manifests.find((x) => x.kind === m.spec?.scaleTargetRef?.kind && x.metadata?.namespace === ns && x.metadata?.name === m.spec?.scaleTargetRef?.name);
+      const h = addNode(m);
+      if (target) addEdge(h, addNode(target), 'scales');
+    } else if (m.kind === 'NetworkPolicy') {
+      const targets = podsSelected(ns, m.spec?.podSelector ?? {});
+      for (const rule of m.spec?.ingress ?? []) {
+        for (const peer of rule.from ?? []) {
+          if (!peer.podSelector || peer.namespaceSelector) continue;
+          for (const src of podsSelected(ns, peer.podSelector)) for (const t of targets) addEdge(nodeIdOf(src.m), nodeIdOf(t.m), 'allows');
+        }
+      }
+    } else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') {
+      const role = manifests.find((x) => x.kind === m.roleRef?.kind && x.metadata?.name === m.roleRef?.name && (x.kind === 'ClusterRole' || x.metadata?.namespace === ns));
+      if (!role) continue;
+      for (const s of m.subjects ?? []) {
+        const sa = manifests.find((x) => x.kind === 'ServiceAccount' && s.kind === 'ServiceAccount' && x.metadata?.name === s.name && x.metadata?.namespace === (s.namespace ?? ns));
+        if (sa) addEdge(addNode(sa), addNode(role), 'binds');
+      }
+    }
+  }
+  const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const edgeList = [...edges.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+  return { namespaces, nodes: [...nodes.values()].sort(byId), edges: edgeList };
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const r1 = (n: number) => Math.round(n * 10) / 10;
+const COLORS: Record<string, string> = {
+  Service: '#dbeafe', Deployment: '#dcfce7', StatefulSet: '#fef9c3', DaemonSet: '#fce7f3', Job: '#f3e8ff', CronJob: '#f3e8ff',
+  PersistentVolumeClaim: '#ffedd5', HorizontalPodAutoscaler: '#e0f2fe', ServiceAccount: '#f1f5f9', Role: '#fee2e2', ClusterRole: '#fee2e2',
+};
+const EDGE_STYLE: Record<string, string> = { allows: 'stroke="#16a34a" stroke-dasharray="5 3"', binds: 'stroke="#dc2626"', scales: 'stroke="#0284c7" stroke-dasharray="2 2"' };
+
+/** The SVG of one environment's objects. */
+export function topologySvg(objects: readonly SynthObject[], title: string): string {
+  const t = topologyOf(objects);
+  const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
+  g.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 48, marginx: 16, marginy: 40 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const ns of t.namespaces) g.setNode(`ns-${slug(ns)}`, { label: ns, paddingTop: 28 });
+  for (const n of t.nodes) {
+    g.setNode(n.id, { width: Math.max(120, 7 * Math.max(n.label.length, n.kind.length) + 20), height: 40 });
+    if (n.namespace && t.namespaces.includes(n.namespace)) g.setParent(n.id, `ns-${slug(n.namespace)}`);
+  }
+  for (const e of t.edges) g.setEdge(e.from, e.to);
+  dagre.layout(g);
+  const graph = g.graph();
+  const width = r1((graph.width ?? 0) + 0);
+  const height = r1((graph.height ?? 0) + 0);
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${esc(title)}</title>`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#475569"/></marker></defs>',
+    `<text x="16" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`,
+  ];
+  for (const ns of t.namespaces) {
+    const n = g.node(`ns-${slug(ns)}`);
+    if (!n || !n.width) continue;
+    out.push(`<g class="namespace" id="ns-${esc(slug(ns))}"><rect x="${r1(n.x - n.width / 2)}" y="${r1(n.y - n.height / 2)}" width="${r1(n.width)}" height="${r1(n.height)}" rx="6" fill="none" stroke="#94a3b8"/><text x="${r1(n.x - n.width / 2 + 8)}" y="${r1(n.y - n.height / 2 + 16)}" font-weight="bold">namespace ${esc(ns)}</text></g>`);
+  }
+  for (const e of t.edges) {
+    const pts = g.edge(e.from, e.to)?.points ?? [];
+    const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'} ${r1(p.x)} ${r1(p.y)}`).join(' ');
+    out.push(`<path class="edge" id="edge-${esc(e.from)}--${esc(e.to)}" data-from="${esc(e.from)}" data-to="${esc(e.to)}" data-kind="${e.kind}" d="${d}" fill="none" ${EDGE_STYLE[e.kind] ?? 'stroke="#475569"'} marker-end="url(#arrow)"><title>${e.kind}</title></path>`);
+  }
+  for (const n of t.nodes) {
+    const p = g.node(n.id);
+    const [x, y] = [r1(p.x - p.width / 2), r1(p.y - p.height / 2)];
+    out.push(`<g class="node" id="${esc(n.id)}" data-kind="${n.kind}" data-count="${n.count}"><rect x="${x}" y="${y}" width="${r1(p.width)}" height="${r1(p.height)}" rx="4" fill="${COLORS[n.kind] ?? '#ffffff'}" stroke="#334155"${n.count > 1 ? ' stroke-width="2.5"' : ''}/><text x="${r1(p.x)}" y="${r1(y + 15)}" text-anchor="middle" fill="#475569">${esc(n.kind)}</text><text x="${r1(p.x)}" y="${r1(y + 31)}" text-anchor="middle">${esc(n.label)}</text></g>`);
+  }
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
