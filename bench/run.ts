@@ -109,7 +109,7 @@ try {
   const total = (x: typeof before, f: (l: any) => number) => stat(x.lines.map(f));
   const ENTRY = 'entry script (runs the synth)';
   const loadOnly = (l: any) => Object.entries(l.packages).filter(([k]) => k !== ENTRY).reduce((a, [, v]) => a + (v as number), 0);
-  say('## 1. Start-up: what loads before the first object is built');
+  say('## 1. Start-up: what each module costs to load');
   say('');
   say('`npm run synth -- --dry-run` (every environment) with bench/load-times.js preloaded: each package\'s own load time (ms, exclusive of the packages it loads), `mega8s` being the project\'s files (under tsx, with their compilation). The entry script\'s time is the synth itself (build, checks, YAML), shown apart.');
   say('');

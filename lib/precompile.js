@@ -7,6 +7,9 @@
  *
  *   node lib/precompile.js            write build/app/main.js and build/app/inputs.json
  *   node lib/precompile.js --check    exit 1 when build/app/main.js is not what the sources give
+ *   node lib/precompile.js --if-possible   the same as without it, but only a note (exit 0) when
+ *                                     esbuild is not installed (`npm install --omit=dev`): synth.js
+ *                                     then runs main.ts through tsx
  *
  * `npm install` (prepare) and `npm run build` write it. It is never stale: synth.js, the entry
  * both commands run, compares the hash of every input recorded in inputs.json with the file as it
@@ -105,6 +108,14 @@ if (require.main === module) {
       process.exit(1);
     }
   } else {
+    if (process.argv.includes('--if-possible')) {
+      try {
+        require.resolve('esbuild');
+      } catch {
+        console.error('esbuild is not installed: build/app/main.js not written (synth.js will run main.ts through tsx)');
+        process.exit(0);
+      }
+    }
     build();
     console.log(`wrote ${path.relative(process.cwd(), OUT)}`);
   }
