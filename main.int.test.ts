@@ -274,10 +274,11 @@ describe('hostile filesystems', () => {
 });
 
 describe('cdk8s synth', () => {
-  /** A scratch project cdk8s can run in: the repo's cdk8s.yaml, main.ts and node_modules linked. */
+  /** A scratch project cdk8s can run in: the repo's cdk8s.yaml, main.ts, synth.js and node_modules linked. */
   function cdk8sProject(config?: string): string {
     const dir = scratch();
     fs.symlinkSync(path.join(ROOT, 'main.ts'), path.join(dir, 'main.ts'));
+    fs.symlinkSync(path.join(ROOT, 'synth.js'), path.join(dir, 'synth.js'));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), config ?? fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8'));
     return dir;

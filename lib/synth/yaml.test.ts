@@ -1,5 +1,5 @@
 import * as YAML from 'yaml';
-import { scalar, toYaml, toYamlDocuments } from './yaml';
+import { scalar, streamYamlDocuments, toYaml, toYamlDocuments } from './yaml';
 
 // Deterministic pseudo-random values, so a failure reproduces.
 function rng(seed: number) {
@@ -80,5 +80,41 @@ describe('yaml writer', () => {
 
   test('undefined fields are left out, as JSON would', () => {
     expect(toYaml({ a: undefined, b: 1 })).toBe('b: 1\n');
+  });
+});
+
+describe('streamYamlDocuments', () => {
+  const r = rng(14);
+  const objects = Array.from({ length: 300 }, (_, i) => ({ kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { v: randomValue(r, 0) } }));
+
+  test.each([1, 100, 4096, 1 << 16])('writes exactly the bytes of toYamlDocuments, in chunks of about %i characters', (chunk) => {
+    const chunks: string[] = [];
+    const n = streamYamlDocuments(objects, (c) => chunks.push(c), chunk);
+    expect(n).toBe(300);
+    expect(chunks.join('')).toBe(toYamlDocuments(objects));
+    // Never one string of the whole output unless it fits one chunk: each chunk is at most one
+    // document past the threshold.
+    const longestDoc = Math.max(...objects.map((o) => toYaml(o).length + 4));
+    for (const c of chunks) expect(c.length).toBeLessThan(chunk + longestDoc);
+    if (chunk < 4096) expect(chunks.length).toBeGreaterThan(10);
+  });
+
+  test('consumes an iterable lazily: each object is rendered and handed on before the next is made', () => {
+    const seen: string[] = [];
+    function* make() {
+      for (let i = 0; i < 3; i++) {
+        seen.push(`make ${i}`);
+        yield { i };
+      }
+    }
+    streamYamlDocuments(make(), (c) => seen.push(`write ${JSON.stringify(c)}`), 1);
+    expect(seen).toEqual(['make 0', 'write "i: 0\\n"', 'make 1', 'write "---\\ni: 1\\n"', 'make 2', 'write "---\\ni: 2\\n"']);
+  });
+
+  test('no objects write nothing; a bad chunk size is refused', () => {
+    const chunks: string[] = [];
+    expect(streamYamlDocuments([], (c) => chunks.push(c))).toBe(0);
+    expect(chunks).toEqual([]);
+    expect(() => streamYamlDocuments([], () => undefined, 0)).toThrow('streamYamlDocuments: chunkChars 0 is not a positive integer');
   });
 });

@@ -129,3 +129,23 @@ export function toYaml(value: unknown): string {
 export function toYamlDocuments(objects: readonly unknown[]): string {
   return objects.map(toYaml).join('---\n');
 }
+
+/**
+ * The same text as `toYamlDocuments(objects)`, handed to `write` in chunks of about `chunkChars`
+ * characters as the objects are rendered, so that the whole output is never held in memory (at
+ * 20,000 services it is ~40 MB of string). Returns the number of documents.
+ */
+export function streamYamlDocuments(objects: Iterable<unknown>, write: (chunk: string) => void, chunkChars = 1 << 16): number {
+  if (!Number.isInteger(chunkChars) || chunkChars < 1) throw new Error(`streamYamlDocuments: chunkChars ${chunkChars} is not a positive integer`);
+  let pending = '';
+  let n = 0;
+  for (const o of objects) {
+    pending += (n++ === 0 ? '' : '---\n') + toYaml(o);
+    if (pending.length >= chunkChars) {
+      write(pending);
+      pending = '';
+    }
+  }
+  if (pending) write(pending);
+  return n;
+}
