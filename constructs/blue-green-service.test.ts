@@ -36,15 +36,43 @@ function selects(service: any, deployment: any): boolean {
 const ERRORS = /Validation failed/;
 
 describe('BlueGreenService', () => {
-  test('two colour Deployments, each with its own tag; the public and the preview Service', () => {
+  test('two colour Deployments, each with its own tag; the public and the preview Service; one NetworkPolicy', () => {
     const { find, objects } = synth();
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'Deployment/todo-api-blue', 'Deployment/todo-api-green', 'Service/todo-api-preview', 'Service/todo-api',
+      'Deployment/todo-api-blue', 'Deployment/todo-api-green', 'Service/todo-api-preview', 'Service/todo-api', 'NetworkPolicy/todo-api',
     ]);
     expect(find('Deployment', 'todo-api-blue').spec.template.spec.containers[0].image).toBe('gcr.io/p/todo-api:1.0.0');
     expect(find('Deployment', 'todo-api-green').spec.template.spec.containers[0].image).toBe('gcr.io/p/todo-api:1.1.0');
     expect(find('Deployment', 'todo-api-blue').metadata.labels['app.kubernetes.io/version']).toBe('1.0.0');
     expect(find('Deployment', 'todo-api-green').spec.template.metadata.labels['app.kubernetes.io/version']).toBe('1.1.0');
+  });
+
+  test('one ingress NetworkPolicy for both colours: the declared clients on the port, outside traffic only behind a LoadBalancer', () => {
+    const client = { 'app.kubernetes.io/name': 'todo-api', 'app.kubernetes.io/instance': 'todo-api-smoke' };
+    const chart = Testing.chart();
+    const bg = new BlueGreenService(chart, 'todo-api', { ...BASE, smokeJob: { args: ['smoke'] } });
+    bg.allowFrom(client);
+    bg.allowFrom({ app: 'load' }, 'loadtest');
+    const policy = Testing.synth(chart).find((o: any) => o.kind === 'NetworkPolicy');
+    expect(bg.networkPolicy).toBeDefined();
+    expect(policy.metadata.name).toBe('todo-api');
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: bg.selector },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [
+          { podSelector: { matchLabels: client } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'loadtest' } }, podSelector: { matchLabels: { app: 'load' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 10000 }],
+      }],
+    });
+    // It protects both colours, and not the Jobs' pods (which listen on nothing).
+    const { find, of } = synth({ serviceType: ServiceType.LOAD_BALANCER, smokeJob: { args: ['smoke'] } });
+    const lb = find('NetworkPolicy', 'todo-api');
+    for (const color of ['blue', 'green']) expect(selects({ spec: { selector: lb.spec.podSelector.matchLabels } }, find('Deployment', `todo-api-${color}`))).toBe(true);
+    expect(selects({ spec: { selector: lb.spec.podSelector.matchLabels } }, of('Job')[0])).toBe(false);
+    expect(lb.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 10000 }] }]);
   });
 
   test.each([Color.BLUE, Color.GREEN])('active %s: the public Service selects exactly its pods, the preview exactly the other colour\'s', (active) => {
@@ -155,7 +183,7 @@ describe('BlueGreenService', () => {
       expect(name({ blueTag: '0.9.0' })).toBe(name({}));
     });
 
-    test('Argo CD hooks: seed (wave -1) → colours (0) → smoke (1) → public Service (2)', () => {
+    test('Argo CD hooks: seed (wave -1) → colours and their NetworkPolicy (0) → smoke (1) → public Service (2)', () => {
       const { find, of } = synth({ ...jobs, argoCdHooks: true });
       const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
       const [seed, smoke] = of('Job');
@@ -165,6 +193,9 @@ describe('BlueGreenService', () => {
       expect(wave(find('Deployment', 'todo-api-green'))).toBeLessThan(wave(smoke));
       expect(wave(smoke)).toBeLessThan(wave(find('Service', 'todo-api')));
       expect(wave(find('Service', 'todo-api-preview'))).toBe(0);
+      // The policy the smoke Job must get through syncs with the colours it protects.
+      expect(wave(find('NetworkPolicy', 'todo-api'))).toBe(wave(find('Deployment', 'todo-api-green')));
+      expect(synth(jobs).find('NetworkPolicy', 'todo-api').metadata.annotations).toBeUndefined();
       expect(synth(jobs).of('Job')[0].metadata.annotations).toBeUndefined();
       // Argo CD runs hooks as written: they are not suspended.
       expect(seed.spec.suspend).toBeUndefined();

@@ -110,8 +110,8 @@ export interface BlueGreenServiceProps extends WorkloadProps {
   /** The smoke-test Job against the preview Service (runs the idle colour's image). @default no smoke Job */
   readonly smokeJob?: BlueGreenJobProps;
   /**
-   * Argo CD hooks and sync waves, so that a sync runs seed (wave -1) → colours ready (wave 0) →
-   * smoke (wave 1) → public Service (wave 2), and stops where a step fails.
+   * Argo CD hooks and sync waves, so that a sync runs seed (wave -1) → colours ready, with their
+   * NetworkPolicy (wave 0) → smoke (wave 1) → public Service (wave 2), and stops where a step fails.
    * @default false
    */
   readonly argoCdHooks?: boolean;
@@ -160,7 +160,7 @@ export type JobRole = 'seed' | 'smoke';
  *   colour's selector is the colour-only one.
  *
  * Contract ids: `Blue`, `Green` (Deployments), `BlueHpa`, `GreenHpa`, `BluePdb`, `GreenPdb`, `Service`,
- * `Preview`, `SeedJob`, `SmokeJob`.
+ * `Preview`, `NetworkPolicy`, `SeedJob`, `SmokeJob`.
  */
 export class BlueGreenService extends Workload {
   public readonly activeColor: Color;
@@ -332,8 +332,10 @@ export class BlueGreenService extends Workload {
     this.previewService = serviceFor('Preview', `${name}-preview`, idle, 'ClusterIP', false, wave(0));
     this.service = serviceFor('Service', name, active, exposure.type, exposure.headless, wave(2));
     // One policy for both colours (the selector matches either): the declared clients, and outside
-    // traffic when the public Service is a LoadBalancer or NodePort.
-    this.admitIngress({ external: exposure.external ? { ports: this.ports } : undefined });
+    // traffic when the public Service is a LoadBalancer or NodePort. Under Argo CD it syncs with the
+    // colours it protects (wave 0), before the smoke Job (wave 1) that must get through it.
+    const policy = this.admitIngress({ external: exposure.external ? { ports: this.ports } : undefined });
+    if (argo) policy.metadata.addAnnotation(ARGOCD_SYNC_WAVE, '0');
 
     if (p.seedJob !== undefined) this.seedJob = this.job('SeedJob', 'seed', p.seedJob, [], argo ? { [ARGOCD_HOOK]: 'Sync', [ARGOCD_HOOK_DELETE_POLICY]: 'BeforeHookCreation', ...wave(-1) } : {});
     if (p.smokeJob !== undefined) {
