@@ -30,7 +30,7 @@ describe('LocustLoadTest', () => {
   test('interactive (default): master and worker Deployments, the locustfile from a ConfigMap, web UI on 8089, workers on 5557', () => {
     const { objects, find, lt } = synth({ workers: 3, host: 'whoami:10000', webServiceType: ServiceType.LOAD_BALANCER });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ConfigMap/locust-locustfile', 'Service/locust-master', 'Service/locust-web', 'Deployment/locust-master', 'Deployment/locust-worker',
+      'ConfigMap/locust-locustfile', 'Service/locust-master', 'Service/locust-web', 'NetworkPolicy/locust', 'Deployment/locust-master', 'Deployment/locust-worker',
     ]);
     const cm = find('ConfigMap', 'locust-locustfile');
     expect(cm.data).toEqual({ 'locustfile.py': LOCUSTFILE });
@@ -93,7 +93,7 @@ describe('LocustLoadTest', () => {
   test('headless: master Job with the run in LOCUST_* variables, reports in /reports, exit code; worker Job ends with the master', () => {
     const { objects, find } = synth({ ...HEADLESS, exitCodeOnError: 3, reportRetentionSeconds: 600, expectWorkersMaxWaitSeconds: 120 });
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ConfigMap/locust-locustfile', 'Service/locust-master', 'Job/locust-master', 'Job/locust-worker',
+      'ConfigMap/locust-locustfile', 'Service/locust-master', 'NetworkPolicy/locust', 'Job/locust-master', 'Job/locust-worker',
     ]);
     const master = find('Job', 'locust-master');
     expect(master.spec.backoffLimit).toBe(0);
@@ -158,7 +158,21 @@ describe('LocustLoadTest', () => {
       ],
     });
     expect(find('NetworkPolicy', 'locust-master-egress').spec).toEqual({ podSelector: { matchLabels: lt.masterSelector }, policyTypes: ['Egress'], egress: [dns] });
-    expect(synth().objects.some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+    // Without targets, no egress policy: only the master's ingress policy.
+    expect(synth().objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).toEqual(['locust']);
+  });
+
+  test('ingress: the master admits its workers on the master port only; the web UI only from outside behind a LoadBalancer', () => {
+    const workers = { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'locust', 'app.kubernetes.io/instance': 'locust', 'app.kubernetes.io/component': 'worker' } } }], ports: [{ protocol: 'TCP', port: 5557 }] };
+    for (const props of [HEADLESS, {}, { webServiceType: ServiceType.LOAD_BALANCER }]) {
+      const { find, lt } = synth(props);
+      const policy = find('NetworkPolicy', 'locust');
+      expect(lt.networkPolicy).toBeDefined();
+      expect(lt.clients).toEqual([{ podSelector: lt.workerSelector }]);
+      expect(policy.spec.podSelector).toEqual({ matchLabels: lt.masterSelector });
+      expect(policy.spec.policyTypes).toEqual(['Ingress']);
+      expect(policy.spec.ingress).toEqual(!('webServiceType' in props) ? [workers] : [workers, { ports: [{ protocol: 'TCP', port: 8089 }] }]);
+    }
   });
 
   test('the validation catches an escape-hatch edit that breaks --expect-workers or the ports', () => {

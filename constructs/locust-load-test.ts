@@ -79,7 +79,12 @@ export interface LocustLoadTestProps extends WorkloadProps {
   readonly masterPort?: number;
   /** Interactive: the web UI's port (`--web-port`, the web Service's port). @default 8089 */
   readonly webPort?: number;
-  /** Interactive: how the web UI's Service is exposed (not Headless). @default ServiceType.CLUSTER_IP */
+  /**
+   * Interactive: how the web UI's Service is exposed (not Headless). A LoadBalancer or NodePort
+   * admits outside traffic to the web UI; on ClusterIP no pod is admitted to it (the workers reach
+   * the master port only): open it with `kubectl port-forward`.
+   * @default ServiceType.CLUSTER_IP
+   */
   readonly webServiceType?: ServiceType;
   /** The workers' container resources; `resources` are the master's. @default LOCUST_LOAD_TEST_DEFAULTS.workerResources */
   readonly workerResources?: Resources;
@@ -370,10 +375,11 @@ export class LocustLoadTest extends Workload {
         },
       });
     }
-    // The master admits its workers on its ports, and outside traffic on the web UI when that
-    // Service is a LoadBalancer or NodePort; the workers listen on nothing.
+    // The master admits its workers on the master port only, and outside traffic on the web UI
+    // when that Service is a LoadBalancer or NodePort; the workers listen on nothing.
     this.admitIngress({
       selector: this.masterSelector,
+      ports: this.ports.filter((p) => p.name === 'master'),
       external: webType?.external ? { ports: this.ports.filter((p) => p.name === 'web') } : undefined,
     });
 

@@ -364,14 +364,16 @@ export abstract class Workload extends Construct {
   }
 
   /**
-   * Renders the workload's ingress NetworkPolicy (id `NetworkPolicy`) over `ports`: the clients
-   * named with `allowFrom`, the workload's own pods when `peers` is set, and, when `external` is
-   * set (a LoadBalancer or NodePort Service), traffic from outside on `external.ports` (from
-   * `external.sourceRanges` only, when given).
+   * Renders the workload's ingress NetworkPolicy (id `NetworkPolicy`): the clients named with
+   * `allowFrom` (and the workload's own pods when `peers` is set) on `ports`, and, when `external`
+   * is set (a LoadBalancer or NodePort Service, or external IPs), traffic from outside on
+   * `external.ports` (from `external.sourceRanges` only, when given).
    */
   protected admitIngress(options: {
     /** The pods the policy protects. @default the workload's selector */
     readonly selector?: Record<string, string>;
+    /** The ports the clients (and peers) reach. @default every port of the workload (`ports`) */
+    readonly ports?: readonly WorkloadPort[];
     readonly namespace?: string;
     readonly peers?: boolean;
     readonly external?: { readonly ports: readonly WorkloadPort[]; readonly sourceRanges?: readonly string[] };
@@ -380,7 +382,7 @@ export abstract class Workload extends Construct {
       name: this.name,
       labels: this.labels,
       selector: options.selector ?? this.selector,
-      ports: this.ports,
+      ports: options.ports ?? this.ports,
       namespace: options.namespace ?? Chart.of(this).namespace,
       peers: options.peers ?? false,
       clients: () => this.clients,
