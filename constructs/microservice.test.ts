@@ -79,6 +79,10 @@ describe('Microservice', () => {
   test('externalIPs land on the Service, and only when set', () => {
     expect(build({ servicePort: 80, externalIPs: ['203.0.113.10', '2001:db8::1'] }).service.spec.externalIPs).toEqual(['203.0.113.10', '2001:db8::1']);
     expect(build().service.spec).not.toHaveProperty('externalIPs');
+    // Outside traffic comes in through the external IPs: the NetworkPolicy admits it on the
+    // container port, as behind a LoadBalancer; a plain ClusterIP Service admits no outside traffic.
+    expect(build({ servicePort: 80, externalIPs: ['203.0.113.10'] }).of('NetworkPolicy')[0].spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    expect(build().of('NetworkPolicy')[0].spec.ingress).toEqual([]);
   });
 
   test('apiAccess: its own ServiceAccount, a Role with exactly the rules, bound to that ServiceAccount only; the pod runs as it', () => {

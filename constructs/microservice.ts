@@ -80,7 +80,8 @@ export interface MicroserviceProps extends WorkloadProps {
   /**
    * Addresses of nodes that route to the Service (`spec.externalIPs`): the Service answers on
    * `servicePort` at each of them. Not with a headless Service. The cluster must admit external
-   * IPs (many deny them: see the DenyServiceExternalIPs admission plugin).
+   * IPs (many deny them: see the DenyServiceExternalIPs admission plugin). The NetworkPolicy then
+   * admits outside traffic on the port, as for a LoadBalancer or NodePort Service.
    * @default none
    */
   readonly externalIPs?: string[];
@@ -232,7 +233,8 @@ export class Microservice extends Workload {
         ...(externalIPs ? { externalIPs: [...externalIPs] } : {}),
       },
     });
-    this.admitIngress({ external: exposure.external ? { ports: this.ports, sourceRanges } : undefined });
+    // External IPs route outside traffic to the pods as much as a LoadBalancer or NodePort does.
+    this.admitIngress({ external: exposure.external || externalIPs ? { ports: this.ports, sourceRanges } : undefined });
 
     if (this.maxPods > 1) {
       this.podDisruptionBudget = this.onePodAtATime();
