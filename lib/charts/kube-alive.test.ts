@@ -146,6 +146,28 @@ describe('kube-alive chart', () => {
     expect(chart.frontend.clients).toEqual([]);
   });
 
+  test('zero trust: the namespace denies all ingress; only the frontend reaches the four experiments (on 8080); the page admits outside traffic', () => {
+    const { all, find } = synth();
+    const deny = find('NetworkPolicy', 'default-deny-ingress');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    const ingress = all('NetworkPolicy').filter((p) => p.spec.policyTypes.includes('Ingress') && p.metadata.name !== 'default-deny-ingress');
+    expect(ingress.map((p) => p.metadata.name)).toEqual([...EXPERIMENTS, 'frontend']);
+    const frontendPods = find('Deployment', 'frontend').spec.template.metadata.labels;
+    const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    for (const name of EXPERIMENTS) {
+      const p = find('NetworkPolicy', name);
+      expect(p.spec.podSelector.matchLabels).toEqual(find('Deployment', name).spec.selector.matchLabels);
+      expect(p.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'frontend', 'app.kubernetes.io/instance': 'frontend' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+      // The one client selector is the frontend's pods, and no experiment's.
+      expect(selects(p.spec.ingress[0].from[0].podSelector.matchLabels, frontendPods)).toBe(true);
+      for (const other of EXPERIMENTS) expect(selects(p.spec.ingress[0].from[0].podSelector.matchLabels, find('Deployment', other).spec.template.metadata.labels)).toBe(false);
+    }
+    // The page: from outside (NodePort in dev; external IPs on request), on its container port.
+    const outside = [{ ports: [{ protocol: 'TCP', port: 8080 }] }];
+    expect(find('NetworkPolicy', 'frontend').spec.ingress).toEqual(outside);
+    expect(synth(devWith({ KUBE_ALIVE_EXPOSE: 'ExternalIPs', KUBE_ALIVE_EXTERNAL_IPS: '203.0.113.10' })).find('NetworkPolicy', 'frontend').spec.ingress).toEqual(outside);
+  });
+
   test('getip, healthcheck and cpuhog open no connection (egress denied); incver and the frontend, which call the API, are not held', () => {
     const { all, find } = synth();
     const egress = all('NetworkPolicy').filter((p) => p.spec.policyTypes.includes('Egress'));
