@@ -32,10 +32,11 @@ function synth(props: NodeDrainerProps = {}) {
 }
 
 describe('NodeDrainer', () => {
-  test('makes its namespace, a ServiceAccount, a ClusterRole and its binding, a quota, the script and the DaemonSet', () => {
+  test('makes its namespace (denying all ingress), a ServiceAccount, a ClusterRole and its binding, a quota, the script and the DaemonSet', () => {
     const { objects } = synth();
     expect(objects.map((o) => [o.kind, o.metadata.namespace, o.metadata.name])).toEqual([
       ['Namespace', undefined, 'node-drainer'],
+      ['NetworkPolicy', 'node-drainer', 'default-deny-ingress'],
       ['ServiceAccount', 'node-drainer', 'drain-user'],
       ['ClusterRole', undefined, 'node-drainer'],
       ['ClusterRoleBinding', undefined, 'node-drainer'],
@@ -43,6 +44,10 @@ describe('NodeDrainer', () => {
       ['ConfigMap', 'node-drainer', 'node-drainer-script'],
       ['DaemonSet', 'node-drainer', 'node-drainer'],
     ]);
+    // Nothing reaches the drainer's pods: they listen on no port, and the namespace admits nothing.
+    const deny = objects.find((o) => o.kind === 'NetworkPolicy');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(objects.find((o) => o.kind === 'DaemonSet').spec.template.spec.containers.every((c: any) => c.ports === undefined)).toBe(true);
   });
 
   test('RBAC: the ClusterRole allows exactly the requests the drain script sends, and the binding names the ServiceAccount', () => {
@@ -196,7 +201,14 @@ describe('NodeDrainer', () => {
     const { objects, daemonSet } = synth({ name: 'drainer', partOf: 'preemptible', labels: { team: 'platform' } });
     const selector = { 'app.kubernetes.io/name': 'node-drainer', 'app.kubernetes.io/instance': 'drainer' };
     expect(daemonSet.spec.selector).toEqual({ matchLabels: selector });
-    for (const o of objects.filter((x) => x.kind !== 'Namespace')) {
+    // The Namespace and its default-deny policy belong to the namespace (SecureNamespace), not to
+    // the drainer: they carry the namespace's labels; every other object the drainer's.
+    const ofNamespace = (x: any) => x.kind === 'Namespace' || (x.kind === 'NetworkPolicy' && x.metadata.name === 'default-deny-ingress');
+    expect(objects.filter(ofNamespace)).toHaveLength(2);
+    for (const o of objects.filter(ofNamespace)) {
+      expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/part-of': 'preemptible', 'app.kubernetes.io/managed-by': 'mega8s' });
+    }
+    for (const o of objects.filter((x) => !ofNamespace(x))) {
       expect(o.metadata.labels).toMatchObject({
         ...selector, team: 'platform', 'app.kubernetes.io/part-of': 'preemptible',
         'app.kubernetes.io/version': '1.27.15', 'app.kubernetes.io/managed-by': 'mega8s',
