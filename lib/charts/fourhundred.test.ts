@@ -3,6 +3,7 @@ import { loadEnvironment, parseEnvironment } from '../env';
 import { chartObjects } from '../synth/build';
 import { toYamlDocuments } from '../synth/yaml';
 import { FourHundredChart } from './fourhundred';
+import { LOADTEST_NAMESPACE, loadTestWorkerLabels } from './loadtest-workers';
 
 function objectsFor(file: string) {
   const env = loadEnvironment(file);
@@ -59,10 +60,14 @@ describe('fourhundred chart', () => {
   const qa = (extra: string[]) => parseEnvironment('qa', 'envs/qa.env', ['IMAGE_REGISTRY=gcr.io/p', 'IMAGE_TAG=1', 'FOURHUNDRED_FLEET_SIZE=2', 'QUOTA_FORWARDING_RULES=9', 'QUOTA_TARGET_POOLS=9', 'QUOTA_FIREWALLS=9', 'QUOTA_CPUS=9', 'QUOTA_DISK_GB=0', ...extra].join('\n'));
   const objectsOf = (env: ReturnType<typeof qa>) => chartObjects('fourhundred', new FourHundredChart(Testing.app(), env)).map((o) => o.manifest as any);
 
-  test('zero trust: the namespace denies all ingress; each whoami service admits its in-namespace clients, and outside traffic only behind a LoadBalancer', () => {
+  test('zero trust: the namespace denies all ingress; each whoami service admits its in-namespace clients and the loadtest workers, and outside traffic only behind a LoadBalancer', () => {
     const dev = objectsFor('envs/dev.env');
     expect(dev.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'default-deny-ingress')).toHaveLength(1);
-    const client = { from: [{ podSelector: { matchLabels: { 'mega8s.io/client-of': 'whoami' } } }], ports: [{ protocol: 'TCP', port: 10000 }] };
+    const workers = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': LOADTEST_NAMESPACE } },
+      podSelector: { matchLabels: loadTestWorkerLabels('whoami') },
+    };
+    const client = { from: [workers, { podSelector: { matchLabels: { 'mega8s.io/client-of': 'whoami' } } }], ports: [{ protocol: 'TCP', port: 10000 }] };
     const devPolicy = dev.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'service-000');
     expect(devPolicy.spec.ingress).toEqual([client]);
     const staging = objectsFor('envs/staging.env').find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'service-099');
