@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { loadEnvironment, parseEnvironment } from '../env';
 import { chartObjects } from '../synth/build';
 import { toYamlDocuments } from '../synth/yaml';
-import { FourHundredChart } from './fourhundred';
+import { FourHundredChart, WHOAMI_CLIENT_LABELS } from './fourhundred';
 import { LoadTestChart } from './loadtest';
 import { LOADTEST_NAMESPACE, loadTestWorkerLabels } from './loadtest-workers';
 import { LOCUSTFILES } from '../loadtest/locustfiles.generated';
@@ -64,8 +64,11 @@ describe('loadtest chart', () => {
     const { objects } = objectsFor('envs/prod.env');
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
     expect(policies.map((p) => p.metadata.name).sort()).toEqual([
-      'locust-todo-api-master-egress', 'locust-todo-api-worker-egress', 'locust-whoami-master-egress', 'locust-whoami-worker-egress',
+      'default-deny-ingress',
+      'locust-todo-api', 'locust-todo-api-master-egress', 'locust-todo-api-worker-egress',
+      'locust-whoami', 'locust-whoami-master-egress', 'locust-whoami-worker-egress',
     ]);
+    expect(named(objects, 'NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
     const egress = named(objects, 'NetworkPolicy', 'locust-whoami-worker-egress').spec;
     expect(egress.podSelector.matchLabels).toEqual(loadTestWorkerLabels('whoami'));
     expect(egress.policyTypes).toEqual(['Egress']);
@@ -79,14 +82,24 @@ describe('loadtest chart', () => {
     expect(named(objects, 'NetworkPolicy', 'locust-whoami-master-egress').spec.egress).toHaveLength(1);
   });
 
-  test('the whoami fleet admits the whoami workers from namespace loadtest; the masters admit their workers', () => {
+  test('the whoami fleet admits the whoami workers from namespace loadtest (and its own clients); the masters admit only their workers, on 5557', () => {
     const env4 = loadEnvironment('envs/dev.env');
     const fleet = new FourHundredChart(Testing.app(), env4).fleet;
-    for (const m of fleet.members) expect(m.clients).toEqual([{ podSelector: loadTestWorkerLabels('whoami'), namespace: LOADTEST_NAMESPACE }]);
-    const { chart } = objectsFor('envs/dev.env');
-    for (const t of ['whoami', 'todo-api'] as const) {
-      expect(chart.tests[t]!.workerSelector).toEqual(loadTestWorkerLabels(t));
-      expect(chart.tests[t]!.clients).toEqual([{ podSelector: loadTestWorkerLabels(t) }]);
+    for (const m of fleet.members) expect(m.clients).toEqual([{ podSelector: loadTestWorkerLabels('whoami'), namespace: LOADTEST_NAMESPACE }, { podSelector: WHOAMI_CLIENT_LABELS }]);
+    for (const file of ['envs/dev.env', 'envs/prod.env']) {
+      const { chart, objects } = objectsFor(file);
+      for (const t of ['whoami', 'todo-api'] as const) {
+        const test = chart.tests[t]!;
+        expect(test.workerSelector).toEqual(loadTestWorkerLabels(t));
+        expect(test.clients).toEqual([{ podSelector: loadTestWorkerLabels(t) }]);
+        // The master's policy: its own workers, on the master port only (the web UI, in prod behind
+        // a LoadBalancer, only from outside).
+        const policy = named(objects, 'NetworkPolicy', `locust-${t}`).spec;
+        expect(policy.podSelector).toEqual({ matchLabels: test.masterSelector });
+        expect(policy.policyTypes).toEqual(['Ingress']);
+        const workers = { from: [{ podSelector: { matchLabels: loadTestWorkerLabels(t) } }], ports: [{ protocol: 'TCP', port: 5557 }] };
+        expect(policy.ingress).toEqual(file === 'envs/prod.env' ? [workers, { ports: [{ protocol: 'TCP', port: 8089 }] }] : [workers]);
+      }
     }
   });
 
