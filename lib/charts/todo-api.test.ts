@@ -4,6 +4,7 @@ import { chartObjects } from '../synth/build';
 import { checkObjects, environmentQuotaUse } from '../synth/check';
 import { toYamlDocuments } from '../synth/yaml';
 import { CHARTS } from '.';
+import { LOADTEST_NAMESPACE, loadTestWorkerLabels } from './loadtest-workers';
 import { TODO_API_SETTINGS, TodoApiChart, todoApiChart } from './todo-api';
 
 const dev = loadEnvironment('envs/dev.env');
@@ -130,8 +131,33 @@ describe('todo-api chart', () => {
     expect(selects(clients[1], job('seed').spec.template.metadata.labels)).toBe(true);
     expect(selects(clients[0], job('smoke').spec.template.metadata.labels)).toBe(false);
     expect(selects(clients[1], job('smoke').spec.template.metadata.labels)).toBe(false);
-    // The smoke Job is the declared client of todo-api.
-    expect(chart.todoApi.clients).toEqual([{ podSelector: chart.todoApi.jobSelector('smoke') }]);
+    // The smoke Job and the loadtest chart's todo-api workers are the declared clients of todo-api.
+    expect(chart.todoApi.clients).toEqual([
+      { podSelector: chart.todoApi.jobSelector('smoke') },
+      { podSelector: loadTestWorkerLabels('todo-api'), namespace: LOADTEST_NAMESPACE },
+    ]);
+  });
+
+  test('zero trust: the namespace denies all ingress; todo-api admits the smoke Job and the loadtest workers on 10000, outside traffic only behind a LoadBalancer', () => {
+    const { find, job, chart } = synth();
+    expect(find('NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    const policy = find('NetworkPolicy', 'todo-api');
+    expect(policy.spec.podSelector).toEqual({ matchLabels: chart.todoApi.selector });
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    const clients = {
+      from: [
+        { podSelector: { matchLabels: chart.todoApi.jobSelector('smoke') } },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'loadtest' } }, podSelector: { matchLabels: loadTestWorkerLabels('todo-api') } },
+      ],
+      ports: [{ protocol: 'TCP', port: 10000 }],
+    };
+    expect(policy.spec.ingress).toEqual([clients]);
+    // It protects both colours; the smoke Job's pods are the first client, the seed Job's are none.
+    for (const color of ['blue', 'green']) expect(selects(policy.spec.podSelector.matchLabels, find('Deployment', `todo-api-${color}`).spec.template.metadata.labels)).toBe(true);
+    expect(selects(clients.from[0].podSelector.matchLabels, job('smoke').spec.template.metadata.labels)).toBe(true);
+    expect(selects(clients.from[0].podSelector.matchLabels, job('seed').spec.template.metadata.labels)).toBe(false);
+    // Behind the LoadBalancer (staging, prod) outside traffic comes in on the port too.
+    expect(synth(prod).find('NetworkPolicy', 'todo-api').spec.ingress).toEqual([clients, { ports: [{ protocol: 'TCP', port: 10000 }] }]);
   });
 
   test('the seed and smoke Jobs: the idle colour\'s image, suspended for the release, the smoke against the preview Service', () => {
@@ -168,6 +194,10 @@ describe('todo-api chart', () => {
     expect(wave(find('Deployment', 'todo-api-green'))).toBe(0);
     expect(wave(job('smoke'))).toBe(1);
     expect(wave(find('Service', 'todo-api'))).toBe(2);
+    // The policies sync with what they protect: todo-api's with the colours, the namespace's and MongoDB's before.
+    expect(wave(find('NetworkPolicy', 'todo-api'))).toBe(0);
+    expect(wave(find('NetworkPolicy', 'default-deny-ingress'))).toBe(-2);
+    expect(wave(find('NetworkPolicy', 'mongo'))).toBe(-2);
     expect(job('seed').metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     expect(job('smoke').spec.suspend).toBeUndefined();
     expect(objects.every((o) => !Number.isNaN(wave(o)))).toBe(true);
