@@ -1,6 +1,6 @@
 /**
  * dist/<env>/topology.svg rendered by headless chromium (playwright-core, the Debian browser): the
- * expected nodes and edges are there by id and text, laid out inside the picture, not pixels.
+ * expected nodes and edges are there by id, text and namespace, laid out inside the picture, not pixels.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -36,7 +36,7 @@ async function rendered(env: string) {
       return b.width > 0 && b.height > 0 && b.left >= box.left - 1 && b.right <= box.right + 1 && b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
     };
     return {
-      nodes: Array.from(document.querySelectorAll('g.node')).map((g) => ({ id: g.id, kind: g.getAttribute('data-kind'), text: g.textContent, inside: inside(g) })),
+      nodes: Array.from(document.querySelectorAll('g.node')).map((g) => ({ id: g.id, kind: g.getAttribute('data-kind'), namespace: g.getAttribute('data-namespace'), text: g.textContent, inside: inside(g) })),
       edges: Array.from(document.querySelectorAll('path.edge')).map((p) => ({ from: p.getAttribute('data-from'), to: p.getAttribute('data-to'), kind: p.getAttribute('data-kind'), length: (p as SVGPathElement).getTotalLength() })),
       namespaces: Array.from(document.querySelectorAll('g.namespace')).map((g) => g.textContent),
     };
@@ -62,4 +62,24 @@ test('prod: the 400-member fleet is one node, LoadBalancer Services point at wor
 test('dev: a fleet of 10 is one node too', async () => {
   const r = await rendered('dev');
   expect(r.nodes.find((n) => n.id === 'fleet-Deployment-fourhundred-whoami')?.text).toBe('Deploymentwhoami ×10');
+}, 60_000);
+
+test('dev: NetworkPolicy edges cross namespaces (Locust workers -> the whoami fleet) and come from outside', async () => {
+  const r = await rendered('dev');
+  const node = (id: string | null) => r.nodes.find((n) => n.id === id);
+  const allows = r.edges.filter((e) => e.kind === 'allows');
+  const across = allows.filter((e) => node(e.from)?.namespace && node(e.to)?.namespace && node(e.from)!.namespace !== node(e.to)!.namespace);
+  expect(across).toContainEqual(expect.objectContaining({ to: 'fleet-Deployment-fourhundred-whoami' }));
+  const toWhoami = across.find((e) => e.to === 'fleet-Deployment-fourhundred-whoami')!;
+  expect(node(toWhoami.from)).toMatchObject({ namespace: 'loadtest', text: expect.stringContaining('locust'), inside: true });
+  expect(node('fleet-Deployment-fourhundred-whoami')?.namespace).toBe('fourhundred');
+  expect(toWhoami.length).toBeGreaterThan(0);
+
+  const outside = r.nodes.filter((n) => n.kind === 'Outside');
+  expect(outside).toEqual([expect.objectContaining({ id: 'outside-anywhere', namespace: null, text: 'Outsideanywhere', inside: true })]);
+  // kube-alive's frontend and shippy's micro and ui are reached through NodePort/LoadBalancer Services.
+  expect(allows.filter((e) => e.from === 'outside-anywhere').map((e) => e.to)).toEqual(
+    expect.arrayContaining(['Deployment-kube-alive-frontend', 'Deployment-shippy-micro', 'Deployment-shippy-ui']));
+  expect(r.nodes.every((n) => n.inside)).toBe(true);
+  expect(r.edges.every((e) => e.length > 0)).toBe(true);
 }, 60_000);

@@ -46,6 +46,79 @@ describe('topology', () => {
     expect(t.namespaces).toEqual(['team']);
   });
 
+  describe('network policy edges', () => {
+    const ns = (name: string, extra: Record<string, string> = {}) => o({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: extra } });
+    const inNs = (namespace: string, x: SynthObject): SynthObject => ({ ...x, manifest: { ...x.manifest, metadata: { ...x.manifest.metadata, namespace } } });
+    const policy = (namespace: string, name: string, app: string, ingress: any[]) => o({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace },
+      spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': app } }, policyTypes: ['Ingress'], ingress },
+    });
+    const worker = inNs('load', deploy('worker', 'locust'));
+    const fleet = Array.from({ length: 5 }, (_, i) => deploy(`w-${i}`, 'whoami'));
+    const allows = (objects: SynthObject[]) => topologyOf(objects).edges.filter((e) => e.kind === 'allows').map((e) => `${e.from} -> ${e.to}`);
+    const byName = (namespace: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } });
+
+    test('across namespaces: the namespaceSelector picks the namespace, the podSelector the workloads there, a fleet is one target', () => {
+      const objects = [ns('team'), ns('load'), worker, inNs('load', deploy('other', 'other')), ...fleet,
+        ...fleet.map((_, i) => policy('team', `w-${i}`, 'whoami', [{ from: [{ ...byName('load'), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'locust' } } }] }]))];
+      expect(allows(objects)).toEqual(['Deployment-load-worker -> fleet-Deployment-team-whoami']);
+    });
+
+    test('the namespace is matched by its own labels too; a namespaceSelector alone admits every pod there', () => {
+      const objects = [ns('team'), ns('load', { tier: 'tools' }), ns('empty'), worker, inNs('load', deploy('other', 'other')), deploy('api', 'api'),
+        policy('team', 'api', 'api', [{ from: [{ namespaceSelector: { matchLabels: { tier: 'tools' } } }] }])];
+      expect(allows(objects)).toEqual(['Deployment-load-other -> Deployment-team-api', 'Deployment-load-worker -> Deployment-team-api']);
+    });
+
+    test('a podSelector without a namespaceSelector stays in the policy\'s namespace', () => {
+      const objects = [ns('team'), ns('load'), worker, deploy('locust', 'locust'), deploy('api', 'api'),
+        policy('team', 'api', 'api', [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'locust' } } }] }])];
+      expect(allows(objects)).toEqual(['Deployment-team-locust -> Deployment-team-api']);
+    });
+
+    test('a namespace outside the output (kube-system) or one that does not match draws nothing', () => {
+      const objects = [ns('team'), ns('load'), worker, deploy('api', 'api'),
+        policy('team', 'api', 'api', [{ from: [{ ...byName('kube-system'), podSelector: {} }, { ...byName('elsewhere') }] }])];
+      expect(allows(objects)).toEqual([]);
+    });
+
+    test('a rule with no `from` (or an empty one) admits anywhere: one outside node, not every pod', () => {
+      const objects = [ns('team'), deploy('web', 'web'), deploy('ui', 'ui'), deploy('api', 'api'),
+        policy('team', 'web', 'web', [{ ports: [{ port: 8080, protocol: 'TCP' }] }]),
+        policy('team', 'ui', 'ui', [{ from: [], ports: [{ port: 8080, protocol: 'TCP' }] }])];
+      const t = topologyOf(objects);
+      expect(t.nodes.filter((n) => n.kind === 'Outside')).toEqual([{ id: 'outside-anywhere', kind: 'Outside', label: 'anywhere', count: 1 }]);
+      expect(allows(objects)).toEqual(['outside-anywhere -> Deployment-team-ui', 'outside-anywhere -> Deployment-team-web']);
+    });
+
+    test('ipBlocks: one outside node per rule labelled with its CIDRs (and exceptions); 0.0.0.0/0 is anywhere', () => {
+      const ipBlocks = (...cidrs: any[]) => cidrs.map((c) => ({ ipBlock: typeof c === 'string' ? { cidr: c } : c }));
+      const objects = [ns('team'), ...fleet, deploy('api', 'api'), deploy('web', 'web'),
+        ...fleet.map((_, i) => policy('team', `w-${i}`, 'whoami', [{ from: ipBlocks('203.0.113.0/24', '10.0.0.0/8') }])),
+        policy('team', 'api', 'api', [{ from: ipBlocks({ cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] }) }, { from: ipBlocks('0.0.0.0/0') }]),
+        policy('team', 'web', 'web', [{ from: [...ipBlocks('192.0.2.0/24'), { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api' } } }] }])];
+      const t = topologyOf(objects);
+      expect(t.nodes.filter((n) => n.kind === 'Outside').map((n) => [n.id, n.label])).toEqual([
+        ['outside-10-0-0-0-8-except-10-1-0-0-16', '10.0.0.0/8 except 10.1.0.0/16'],
+        ['outside-10-0-0-0-8_203-0-113-0-24', '10.0.0.0/8, 203.0.113.0/24'],
+        ['outside-192-0-2-0-24', '192.0.2.0/24'],
+        ['outside-anywhere', 'anywhere'],
+      ]);
+      expect(allows(objects)).toEqual([
+        'Deployment-team-api -> Deployment-team-web',
+        'outside-10-0-0-0-8-except-10-1-0-0-16 -> Deployment-team-api',
+        'outside-10-0-0-0-8_203-0-113-0-24 -> fleet-Deployment-team-whoami',
+        'outside-192-0-2-0-24 -> Deployment-team-web',
+        'outside-anywhere -> Deployment-team-api',
+      ]);
+      const svg = topologySvg(objects, 'dev');
+      expect(topologySvg([...objects].reverse(), 'dev')).toBe(svg);
+      expect(svg).toContain('<g class="node" id="outside-anywhere" data-kind="Outside" data-count="1">');
+      expect(svg).toContain('data-from="outside-10-0-0-0-8_203-0-113-0-24" data-to="fleet-Deployment-team-whoami" data-kind="allows"');
+      expect(svg).not.toMatch(/NaN|undefined/);
+    });
+  });
+
   test('the SVG: deterministic bytes, one group per node and edge, namespaces as boxes', () => {
     const svg = topologySvg(OBJECTS, 'dev');
     expect(topologySvg(OBJECTS, 'dev')).toBe(svg);

@@ -35,6 +35,8 @@ export interface Topology {
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
 const DRAWN = new Set([...WORKLOADS, 'Service', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'ServiceAccount', 'Role', 'ClusterRole']);
+/** ipBlock CIDRs that admit every address. */
+const ANYWHERE = new Set(['0.0.0.0/0', '::/0']);
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-');
 
 /** The graph of one environment's objects (what the SVG draws). */
@@ -74,6 +76,20 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
     return tpl ? [{ m, tpl }] : [];
   });
   const podsSelected = (ns: string | undefined, sel: LabelSelector | undefined) => pods.filter((p) => p.m.metadata?.namespace === ns && selects(sel, p.tpl.labels));
+  // Kubernetes labels every namespace with its name; NetworkPolicy namespaceSelectors match on that.
+  const namespaceLabels = manifests.filter((m) => m.kind === 'Namespace')
+    .map((m): [string, Record<string, string>] => [m.metadata.name!, { ...m.metadata.labels, 'kubernetes.io/metadata.name': m.metadata.name! }]);
+  // The source of traffic a rule admits from outside the pods drawn: anywhere (a rule with no
+  // `from`, or an ipBlock of 0.0.0.0/0 or ::/0 with no exceptions), or the CIDRs of its ipBlocks.
+  const outsideNode = (blocks: readonly { cidr: string; except?: readonly string[] }[]) => {
+    const ranges = [...new Set(blocks.filter((b) => !ANYWHERE.has(b.cidr) || b.except?.length)
+      .map((b) => `${b.cidr}${b.except?.length ? ` except ${[...b.except].sort().join(', ')}` : ''}`))].sort();
+    const anywhere = !blocks.length || blocks.some((b) => ANYWHERE.has(b.cidr) && !b.except?.length);
+    const all = anywhere ? ['anywhere', ...ranges] : ranges;
+    const id = `outside-${all.map(slug).join('_')}`;
+    if (!nodes.has(id)) nodes.set(id, { id, kind: 'Outside', label: all.join(', '), count: 1 });
+    return id;
+  };
 
   for (const { m, tpl } of pods) {
     const w = addNode(m);
@@ -100,11 +116,24 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
       if (target) addEdge(h, addNode(target), 'scales');
     } else if (m.kind === 'NetworkPolicy') {
       const targets = podsSelected(ns, m.spec?.podSelector ?? {});
+      if (!targets.length) continue;
       for (const rule of m.spec?.ingress ?? []) {
-        for (const peer of rule.from ?? []) {
-          if (!peer.podSelector || peer.namespaceSelector) continue;
-          for (const src of podsSelected(ns, peer.podSelector)) for (const t of targets) addEdge(nodeIdOf(src.m), nodeIdOf(t.m), 'allows');
+        const from: any[] = rule.from ?? [];
+        const sources = new Set<string>();
+        // No `from` (or an empty one): any source, inside the cluster or outside it.
+        if (!from.length) sources.add(outsideNode([]));
+        const blocks = from.filter((peer) => peer.ipBlock).map((peer) => peer.ipBlock);
+        if (blocks.length) sources.add(outsideNode(blocks));
+        for (const peer of from) {
+          if (peer.ipBlock) continue;
+          // A namespaceSelector picks namespaces by their labels (kubernetes.io/metadata.name is
+          // always one); without one, the policy's own namespace. The podSelector then picks pods there.
+          const inNamespaces = peer.namespaceSelector
+            ? namespaceLabels.filter(([, l]) => selects(peer.namespaceSelector, l)).map(([n]) => n)
+            : [ns];
+          for (const n of inNamespaces) for (const src of podsSelected(n, peer.podSelector ?? {})) sources.add(nodeIdOf(src.m));
         }
+        for (const s of sources) for (const t of targets) addEdge(s, nodeIdOf(t.m), 'allows');
       }
     } else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') {
       const role = manifests.find((x) => x.kind === m.roleRef?.kind && x.metadata?.name === m.roleRef?.name && (x.kind === 'ClusterRole' || x.metadata?.namespace === ns));
@@ -124,7 +153,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const COLORS: Record<string, string> = {
   Service: '#dbeafe', Deployment: '#dcfce7', StatefulSet: '#fef9c3', DaemonSet: '#fce7f3', Job: '#f3e8ff', CronJob: '#f3e8ff',
-  PersistentVolumeClaim: '#ffedd5', HorizontalPodAutoscaler: '#e0f2fe', ServiceAccount: '#f1f5f9', Role: '#fee2e2', ClusterRole: '#fee2e2',
+  PersistentVolumeClaim: '#ffedd5', Outside: '#fef2f2', HorizontalPodAutoscaler: '#e0f2fe', ServiceAccount: '#f1f5f9', Role: '#fee2e2', ClusterRole: '#fee2e2',
 };
 const EDGE_STYLE: Record<string, string> = { allows: 'stroke="#16a34a" stroke-dasharray="5 3"', binds: 'stroke="#dc2626"', scales: 'stroke="#0284c7" stroke-dasharray="2 2"' };
 
@@ -163,7 +192,7 @@ export function topologySvg(objects: readonly SynthObject[], title: string): str
   for (const n of t.nodes) {
     const p = g.node(n.id);
     const [x, y] = [r1(p.x - p.width / 2), r1(p.y - p.height / 2)];
-    out.push(`<g class="node" id="${esc(n.id)}" data-kind="${n.kind}" data-count="${n.count}"><rect x="${x}" y="${y}" width="${r1(p.width)}" height="${r1(p.height)}" rx="4" fill="${COLORS[n.kind] ?? '#ffffff'}" stroke="#334155"${n.count > 1 ? ' stroke-width="2.5"' : ''}/><text x="${r1(p.x)}" y="${r1(y + 15)}" text-anchor="middle" fill="#475569">${esc(n.kind)}</text><text x="${r1(p.x)}" y="${r1(y + 31)}" text-anchor="middle">${esc(n.label)}</text></g>`);
+    out.push(`<g class="node" id="${esc(n.id)}" data-kind="${n.kind}"${n.namespace ? ` data-namespace="${esc(n.namespace)}"` : ''} data-count="${n.count}"><rect x="${x}" y="${y}" width="${r1(p.width)}" height="${r1(p.height)}" rx="4" fill="${COLORS[n.kind] ?? '#ffffff'}" stroke="#334155"${n.count > 1 ? ' stroke-width="2.5"' : ''}/><text x="${r1(p.x)}" y="${r1(y + 15)}" text-anchor="middle" fill="#475569">${esc(n.kind)}</text><text x="${r1(p.x)}" y="${r1(y + 31)}" text-anchor="middle">${esc(n.label)}</text></g>`);
   }
   out.push('</svg>');
   return out.join('\n') + '\n';
