@@ -366,7 +366,7 @@ describe('adding an environment is one file', () => {
     const synth = spawnSync(process.execPath, ['--require', TSX, 'main.ts'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     expect(synth.status).toBe(0);
     expect(synth.stdout).toContain(`wrote ${ENVS.length + 1} environment(s)`);
-    expect(fs.readdirSync(path.join(dir, 'dist', 'qa')).sort()).toEqual([...CHARTS.map((c) => `${c.name}.k8s.yaml`), 'kustomization.yaml', 'summary.md'].sort());
+    expect(fs.readdirSync(path.join(dir, 'dist', 'qa')).sort()).toEqual([...CHARTS.map((c) => `${c.name}.k8s.yaml`), 'kustomization.yaml', 'summary.md', 'applyset-crd.yaml', 'applyset.yaml', 'topology.svg'].sort());
     const jest = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', 'main.test.ts', 'lib/env.test.ts', 'lib/charts', 'lib/synth'],
       { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     expect({ status: jest.status, failures: jest.stderr.split('\n').filter((l) => /✕|FAIL/.test(l)) }).toEqual({ status: 0, failures: [] });
