@@ -4,6 +4,7 @@
  * traffic to it. A pure function over the synthesized objects; it returns problems in the shape
  * the other checks use (`{ object, message }`).
  */
+import { selects } from './objects';
 
 /** What these checks read of a synthesized object. */
 export interface NetworkCheckObject {
@@ -126,21 +127,4 @@ function ruleAdmits(rule: any, port: ContainerPort): boolean {
     const end = typeof p.endPort === 'number' ? p.endPort : p.port;
     return port.port >= p.port && port.port <= end;
   });
-}
-
-/** Kubernetes label selector semantics (an empty selector matches every pod). */
-function selects(selector: any, labels: Record<string, string>): boolean {
-  if (!selector || typeof selector !== 'object') return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    switch (e.operator) {
-      case 'In': if (!has || !(e.values ?? []).includes(labels[e.key])) return false; break;
-      case 'NotIn': if (has && (e.values ?? []).includes(labels[e.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
 }
