@@ -32,13 +32,13 @@ test('an added fleet member in the working tree: added objects, exit 1, checkout
   const r = diff('--env', 'dev', '--format', 'json');
   expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: '' });
   const out = JSON.parse(r.stdout);
-  expect(out.changes.map((c: any) => `${c.kind} ${c.object}`)).toEqual(['added Deployment fourhundred/service-010', 'added Service fourhundred/service-010']);
+  expect(out.changes.map((c: any) => `${c.kind} ${c.object}`)).toEqual(['added Deployment fourhundred/service-010', 'added NetworkPolicy fourhundred/service-010', 'added Service fourhundred/service-010']);
   expect(out.changes.every((c: any) => c.env === 'dev' && c.chart === 'fourhundred' && c.path.startsWith('fourhundred/'))).toBe(true);
   expect(git('status', '--porcelain')).toBe(statusBefore);
   expect(git('worktree', 'list').split('\n')).toHaveLength(1);
   const md = diff('--env', 'dev', '--format', 'markdown', '--base', 'main');
   expect(md.status).toBe(1);
-  expect(md.stdout).toContain('| dev | fourhundred | 2 | 0 | 0 | 0 |');
+  expect(md.stdout).toContain('| dev | fourhundred | 3 | 0 | 0 | 0 |');
 });
 
 test('no change against the same tree: exit 0; a bad base: exit 2', () => {
