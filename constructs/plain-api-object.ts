@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectProps, App, ImplicitTokenResolver, JsonPatch, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, ApiObjectProps, App, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /**
@@ -34,9 +34,25 @@ export class PlainApiObject extends ApiObject {
     try {
       // cdk8s reads the switch on every render; so does this.
       const sortKeys = !process.env.CDK8S_DISABLE_SORT;
-      const data = sanitize({ ...this.body, metadata: this.metadata.toJson() }, sortKeys);
-      if (data === NOT_PLAIN) return super.toJson();
-      const patched = this.ops.length ? JsonPatch.apply(data, ...this.ops) : data;
+      const metadata = plainMetadata(this.metadata);
+      if (metadata === NOT_PLAIN) return super.toJson();
+      // apiVersion, kind and metadata first, then the rest sanitized (as cdk8s orders its result).
+      const data: Record<string, unknown> = {};
+      const body = this.body as Record<string, unknown>;
+      for (const k of ['apiVersion', 'kind']) {
+        const v = sanitize(body[k], sortKeys);
+        if (v === NOT_PLAIN) return super.toJson();
+        if (v !== undefined) data[k] = v;
+      }
+      if (metadata !== undefined) data.metadata = metadata;
+      for (const k of sortKeys ? Object.keys(body).sort() : Object.keys(body)) {
+        if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
+        const v = sanitize(body[k], sortKeys);
+        if (v === NOT_PLAIN) return super.toJson();
+        if (v !== undefined) data[k] = v;
+      }
+      if (!this.ops.length) return data;
+      const patched = JsonPatch.apply(data, ...this.ops);
       const result: Record<string, unknown> = {};
       for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
         if (k in patched) result[k] = patched[k];
@@ -62,27 +78,49 @@ function onlyBuiltInResolvers(app: App): boolean {
   return ok;
 }
 
-// cdk8s's sanitizeValue (keys sorted unless CDK8S_DISABLE_SORT is set), which gives up (NOT_PLAIN) on anything a resolver could change.
-function sanitize(value: any, sortKeys: boolean): any {
+/**
+ * What `metadata.toJson()` gives (cdk8s resolves, then sanitizes dropping empty arrays and
+ * objects, keys always sorted), read straight from the metadata's fields when they are plain
+ * JSON; NOT_PLAIN when they are not, or when the metadata is not shaped as this cdk8s's is (then
+ * cdk8s's own toJson runs). The resolve step is skipped: with only the built-in resolvers it
+ * changes no plain value, and it walked the construct tree for every value of every label.
+ */
+function plainMetadata(meta: ApiObjectMetadataDefinition): any {
+  const m = meta as unknown as Record<string, unknown>;
+  const extra = m._additionalAttributes;
+  if (extra === null || typeof extra !== 'object' || !Array.isArray(m.finalizers) || !Array.isArray(m.ownerReferences)
+    || m.labels === null || typeof m.labels !== 'object' || m.annotations === null || typeof m.annotations !== 'object') return NOT_PLAIN;
+  const all = { ...extra, name: m.name, namespace: m.namespace, annotations: m.annotations, finalizers: m.finalizers, ownerReferences: m.ownerReferences, labels: m.labels };
+  return sanitize(all, true, true);
+}
+
+// cdk8s's sanitizeValue (keys sorted unless CDK8S_DISABLE_SORT is set; empty arrays and objects
+// dropped when `dropEmpty`, as for metadata), which gives up (NOT_PLAIN) on anything a resolver
+// could change.
+function sanitize(value: any, sortKeys: boolean, dropEmpty = false): any {
   if (value === null || value === undefined) return undefined;
   const t = typeof value;
   if (t === 'string' || t === 'number' || t === 'boolean') return value;
   if (t !== 'object') return NOT_PLAIN;
   if (Array.isArray(value)) {
+    if (dropEmpty && value.length === 0) return undefined;
     const out = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
-      const v = sanitize(value[i], sortKeys);
+      const v = sanitize(value[i], sortKeys, dropEmpty);
       if (v === NOT_PLAIN) return NOT_PLAIN;
       out[i] = v;
     }
     return out;
   }
+  // What cdk8s's LazyResolver does with a Lazy: its produced value, resolved in turn.
+  if (value instanceof Lazy) return sanitize(value.produce(), sortKeys, dropEmpty);
   if (value.constructor !== Object || typeof value.resolve === 'function') return NOT_PLAIN;
   const out: Record<string, unknown> = {};
+  let n = 0;
   for (const key of sortKeys ? Object.keys(value).sort() : Object.keys(value)) {
-    const v = sanitize(value[key], sortKeys);
+    const v = sanitize(value[key], sortKeys, dropEmpty);
     if (v === NOT_PLAIN) return NOT_PLAIN;
-    if (v !== undefined) out[key] = v;
+    if (v !== undefined) { out[key] = v; n++; }
   }
-  return out;
+  return dropEmpty && n === 0 ? undefined : out;
 }

@@ -37,6 +37,20 @@ const MILLI = -3;
  * to whole milli units (`SetDefaults_ResourceList`): `100u` is stored as `1m` there.
  */
 export function storedQuantity(quantity: string, resourceList: boolean = false): string {
+  // Fleets ask the same few quantities thousands of times: answers are remembered (bounded).
+  const key = (resourceList ? 'r' : 'q') + quantity;
+  let stored = STORED.get(key);
+  if (stored === undefined) {
+    stored = computeStoredQuantity(quantity, resourceList);
+    if (STORED.size < STORED_LIMIT) STORED.set(key, stored);
+  }
+  return stored;
+}
+
+const STORED = new Map<string, string>();
+const STORED_LIMIT = 10_000;
+
+function computeStoredQuantity(quantity: string, resourceList: boolean): string {
   const minScale = resourceList ? MILLI : NANO;
   const parsed = QUANTITY.exec(quantity);
   if (parsed === null) throw new Error(`${JSON.stringify(quantity)} is not a kubernetes quantity`);
