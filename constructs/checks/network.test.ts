@@ -88,7 +88,7 @@ describe('network checks', () => {
     expect(networkProblems([cron, pod]).map((p) => p.object?.manifest.kind)).toEqual(['CronJob', 'Pod']);
   });
 
-  test('policies are found by the label fewest pods carry, whatever order their selector lists labels in', () => {
+  test('policies are found by the label fewest policies match on, whatever order their selector lists labels in', () => {
     const admit = [{ ports: [{ protocol: 'TCP', port: 10000 }] }];
     const objects: NetworkCheckObject[] = [namespace('team'), deny('team')];
     for (let i = 0; i < 20; i++) {

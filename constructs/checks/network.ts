@@ -47,37 +47,31 @@ interface ContainerPort { readonly name?: string; readonly port: number; readonl
 export function networkProblems<T extends NetworkCheckObject>(objects: readonly T[]): NetworkProblem<T>[] {
   const problems: NetworkProblem<T>[] = [];
   const policiesByNs = new Map<string, T[]>();
-  // Policies indexed by namespace and the one label of their selector that the fewest pod
-  // templates carry (or, when they match on no label, by namespace alone): a policy selects only
-  // pods carrying every label it matches on, so a workload finds every policy that may select it
-  // among those indexed under one of its own labels, and 10,000 workloads against 10,000 policies
-  // look at a few candidates each, whatever order the labels come in.
+  // Policies indexed by namespace and the one label of their selector that the fewest policies
+  // match on (or, when they match on no label, by namespace alone): a policy selects only pods
+  // carrying every label it matches on, so a workload finds every policy that may select it among
+  // those indexed under one of its own labels; and a label every policy repeats (app: x before
+  // instance: x-1) does not put every policy in front of every workload.
   const candidates = new Map<string, T[]>();
   const push = (map: Map<string, T[]>, key: string, o: T) => {
     const list = map.get(key);
     if (list) list.push(o);
     else map.set(key, [o]);
   };
-  const carriers = new Map<string, number>();
-  for (const o of objects) {
-    const labels = TEMPLATE_OF[o.manifest.kind]?.(o.manifest)?.metadata?.labels;
-    if (!labels) continue;
-    const ns = o.manifest.metadata?.namespace ?? '';
-    for (const k in labels) {
-      const key = `${ns}|${k}=${labels[k]}`;
-      carriers.set(key, (carriers.get(key) ?? 0) + 1);
-    }
-  }
+  const selectors: { policy: T; keys: string[] }[] = [];
+  const uses = new Map<string, number>();
   for (const o of objects) {
     if (o.manifest.kind !== 'NetworkPolicy') continue;
     const ns = o.manifest.metadata?.namespace ?? '';
     push(policiesByNs, ns, o);
-    let rarest: string | undefined;
-    for (const [k, v] of Object.entries(o.manifest.spec?.podSelector?.matchLabels ?? {})) {
-      const key = `${ns}|${k}=${v}`;
-      if (rarest === undefined || (carriers.get(key) ?? 0) < (carriers.get(rarest) ?? 0)) rarest = key;
-    }
-    push(candidates, rarest ?? `${ns}|`, o);
+    const keys = Object.entries(o.manifest.spec?.podSelector?.matchLabels ?? {}).map(([k, v]) => `${ns}|${k}=${v}`);
+    for (const key of keys) uses.set(key, (uses.get(key) ?? 0) + 1);
+    selectors.push({ policy: o, keys: keys.length ? keys : [`${ns}|`] });
+  }
+  for (const { policy, keys } of selectors) {
+    let rarest = keys[0];
+    for (const key of keys) if (uses.get(key)! < uses.get(rarest)!) rarest = key;
+    push(candidates, rarest, policy);
   }
 
   for (const o of objects) {

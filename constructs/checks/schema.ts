@@ -63,8 +63,10 @@ function modelFor(apiVersion: string, kind: string): ModelClass | null {
  * would see such a key when it walks a map, e.g. labels) or where an object is not a plain
  * `Object.prototype` object (the copy drops what it inherits). Manifests made by cdk8s or parsed
  * from JSON or YAML have neither, so they are validated as they are; anything else goes through
- * the model, as before. (The top-level object becomes the model instance; no top-level validator
- * of kubernetes-models walks the keys of its object, so the model's own keys are never seen.)
+ * the model, as before. (The top-level object becomes the model instance, which also inherits an
+ * enumerable `validate`; no top-level validator of kubernetes-models 4.5.1 walks the keys of its
+ * object, so that is never seen. Properties that are getters or not enumerable are not looked
+ * for: neither cdk8s nor a JSON or YAML parser makes them.)
  */
 function copiedUnchanged(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return true;
