@@ -41,8 +41,19 @@ export function applySetId(name: string, namespace: string, kind: string, group:
   return `applyset-${hash}-v1`;
 }
 
+const resources = new Map<string, string>();
+
 /** The API resource (plural, lowercase) of a kind, as `contains-group-resources` names it. */
 export function resourceOf(kind: string): string {
+  let resource = resources.get(kind);
+  if (resource === undefined) {
+    resource = pluralOf(kind);
+    if (resources.size < 1000) resources.set(kind, resource);
+  }
+  return resource;
+}
+
+function pluralOf(kind: string): string {
   const k = kind.toLowerCase();
   if (k === 'endpoints') return k;
   if (/(s|x|z|ch|sh)$/.test(k)) return `${k}es`;

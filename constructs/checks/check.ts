@@ -106,6 +106,8 @@ export function checkObjects(objects: readonly SynthObject[], options: CheckOpti
   const podsByNs = new Map<string, Pods[]>();
   const named = (kind: string, ns: string | undefined, name: string | undefined) => byId.get(`${kind}|${ns ?? ''}|${name}`);
 
+  // Each object's pod template, looked up once for the rules below.
+  const templates: (PodTemplate | undefined)[] = [];
   for (const o of objects) {
     const m = o.manifest;
     for (const msg of schemaProblems(m)) bad(CheckRule.SCHEMA, o, msg);
@@ -119,6 +121,7 @@ export function checkObjects(objects: readonly SynthObject[], options: CheckOpti
       namespaces.set(m.metadata.name!, (m.metadata.labels?.['pod-security.kubernetes.io/enforce'] as PodSecurityLevel) ?? 'privileged');
     }
     const template = podTemplateOf(m);
+    templates.push(template);
     if (template) {
       const list = podsByNs.get(ns ?? '') ?? [];
       list.push({ object: o, template });
@@ -148,7 +151,7 @@ export function checkObjects(objects: readonly SynthObject[], options: CheckOpti
     return candidates.filter((p) => selects(selector, p.template.labels));
   };
 
-  for (const o of objects) {
+  objects.forEach((o, i) => {
     const m = o.manifest;
     const ns = m.metadata?.namespace;
     const spec = m.spec ?? {};
@@ -163,7 +166,7 @@ export function checkObjects(objects: readonly SynthObject[], options: CheckOpti
     }
 
     // Workloads: selector, pod security, resources, references.
-    const tpl = podTemplateOf(m);
+    const tpl = templates[i];
     if (tpl) {
       if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(m.kind) && !selects(spec.selector, tpl.labels)) {
         bad(CheckRule.SELECTOR, o, `selector ${JSON.stringify(spec.selector ?? null)} does not match its own pod template labels ${JSON.stringify(tpl.labels)}`);
@@ -268,7 +271,7 @@ export function checkObjects(objects: readonly SynthObject[], options: CheckOpti
         if (s.kind === 'ServiceAccount' && !named('ServiceAccount', s.namespace ?? ns, s.name)) bad(CheckRule.RBAC, o, `subject ServiceAccount ${s.namespace ?? ns}/${s.name} is not in the output`);
       }
     }
-  }
+  });
 
   // Autoscaling: one autoscaler per workload; it owns the replica count and can compute the
   // utilization it scales on.

@@ -87,4 +87,19 @@ describe('network checks', () => {
     const pod = obj({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'team', labels: { a: 'c' } }, spec: { containers: [{ ports: GRPC }] } });
     expect(networkProblems([cron, pod]).map((p) => p.object?.manifest.kind)).toEqual(['CronJob', 'Pod']);
   });
+
+  test('policies are found by the label fewest policies match on, whatever order their selector lists labels in', () => {
+    const admit = [{ ports: [{ protocol: 'TCP', port: 10000 }] }];
+    const objects: NetworkCheckObject[] = [namespace('team'), deny('team')];
+    for (let i = 0; i < 20; i++) {
+      const labels = { app: 'shared', tier: i % 2 ? 'odd' : 'even', instance: `i-${i}` };
+      objects.push(obj({ ...deployment('team', labels, GRPC).manifest, metadata: { name: `w-${i}`, namespace: 'team' } }, `c/w-${i}`));
+      // The shared labels come first; the last workload's policy asks for a label it lacks.
+      if (i < 19) objects.push(policy('team', { matchLabels: { app: 'shared', tier: labels.tier, instance: labels.instance } }, admit));
+      else objects.push(policy('team', { matchLabels: { app: 'shared', tier: 'none', instance: labels.instance } }, admit));
+    }
+    // A policy matching on a shared label only admits every workload carrying it.
+    expect(messages(objects)).toEqual([expect.stringMatching(/^c\/w-19: its pods listen on 10000\/TCP but no NetworkPolicy/)]);
+    expect(messages([...objects, policy('team', { matchLabels: { tier: 'odd', app: 'shared' } }, admit)])).toEqual([]);
+  });
 });

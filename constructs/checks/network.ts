@@ -47,21 +47,31 @@ interface ContainerPort { readonly name?: string; readonly port: number; readonl
 export function networkProblems<T extends NetworkCheckObject>(objects: readonly T[]): NetworkProblem<T>[] {
   const problems: NetworkProblem<T>[] = [];
   const policiesByNs = new Map<string, T[]>();
-  // Policies indexed by namespace and the first label they match on (or, when they match on no
-  // label, by namespace alone), so that 10,000 workloads against 10,000 policies look at the
-  // candidates sharing a label instead of every policy.
+  // Policies indexed by namespace and the one label of their selector that the fewest policies
+  // match on (or, when they match on no label, by namespace alone): a policy selects only pods
+  // carrying every label it matches on, so a workload finds every policy that may select it among
+  // those indexed under one of its own labels; and a label every policy repeats (app: x before
+  // instance: x-1) does not put every policy in front of every workload.
   const candidates = new Map<string, T[]>();
   const push = (map: Map<string, T[]>, key: string, o: T) => {
     const list = map.get(key);
     if (list) list.push(o);
     else map.set(key, [o]);
   };
+  const selectors: { policy: T; keys: string[] }[] = [];
+  const uses = new Map<string, number>();
   for (const o of objects) {
     if (o.manifest.kind !== 'NetworkPolicy') continue;
     const ns = o.manifest.metadata?.namespace ?? '';
     push(policiesByNs, ns, o);
-    const first = Object.entries(o.manifest.spec?.podSelector?.matchLabels ?? {})[0];
-    push(candidates, first ? `${ns}|${first[0]}=${first[1]}` : `${ns}|`, o);
+    const keys = Object.entries(o.manifest.spec?.podSelector?.matchLabels ?? {}).map(([k, v]) => `${ns}|${k}=${v}`);
+    for (const key of keys) uses.set(key, (uses.get(key) ?? 0) + 1);
+    selectors.push({ policy: o, keys: keys.length ? keys : [`${ns}|`] });
+  }
+  for (const { policy, keys } of selectors) {
+    let rarest = keys[0];
+    for (const key of keys) if (uses.get(key)! < uses.get(rarest)!) rarest = key;
+    push(candidates, rarest, policy);
   }
 
   for (const o of objects) {

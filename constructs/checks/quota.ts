@@ -70,13 +70,13 @@ function claimGb(claim: any): number {
   return q === undefined ? 0 : Math.ceil(parseQuantity(q) / 2 ** 30);
 }
 
-/** What `objects` consume of every quota, whether or not a limit is set. */
-export function quotaUse(objects: readonly SynthObject[], options: QuotaOptions = {}): QuotaUse[] {
+/** What each object consumes of each quota (by `Kind namespace/name`), before any sorting. */
+function consumption(objects: readonly SynthObject[]): Record<QuotaName, Map<string, number>> {
   const use: Record<QuotaName, Map<string, number>> = {
     forwardingRules: new Map(), targetPools: new Map(), firewalls: new Map(), cpus: new Map(), diskGb: new Map(),
   };
-  const add = (q: QuotaName, m: Manifest, amount: number) => {
-    if (amount > 0) use[q].set(describe(m), (use[q].get(describe(m)) ?? 0) + amount);
+  const add = (q: QuotaName, object: string, amount: number) => {
+    if (amount > 0) use[q].set(object, (use[q].get(object) ?? 0) + amount);
   };
   // A workload an autoscaler scales may run as many pods as the autoscaler's maxReplicas.
   const key = (kind: string, ns: string | undefined, name: string | undefined) => `${kind}|${ns ?? ''}|${name}`;
@@ -88,37 +88,71 @@ export function quotaUse(objects: readonly SynthObject[], options: QuotaOptions 
       scaled.set(k, Math.max(scaled.get(k) ?? 0, m.spec.maxReplicas));
     }
   }
-  const replicasOf = (m: Manifest, replicas: number) => scaled.get(key(m.kind, m.metadata?.namespace, m.metadata?.name)) ?? replicas;
+  const replicasOf = (m: Manifest, replicas: number) => (scaled.size ? scaled.get(key(m.kind, m.metadata?.namespace, m.metadata?.name)) ?? replicas : replicas);
   for (const { manifest: m } of objects) {
     if (m.kind === 'Service' && m.spec?.type === 'LoadBalancer') {
-      add('forwardingRules', m, 1);
-      add('targetPools', m, 1);
-      add('firewalls', m, 1);
+      const object = describe(m);
+      add('forwardingRules', object, 1);
+      add('targetPools', object, 1);
+      add('firewalls', object, 1);
     }
     const tpl = podTemplateOf(m);
     // A DaemonSet's pod count depends on the nodes; it is counted once.
-    if (tpl) add('cpus', m, podCpu(tpl.spec) * replicasOf(m, tpl.replicas));
+    if (tpl) add('cpus', describe(m), podCpu(tpl.spec) * replicasOf(m, tpl.replicas));
     if (m.kind === 'StatefulSet') {
       const replicas = replicasOf(m, m.spec?.replicas ?? 1);
-      for (const claim of m.spec?.volumeClaimTemplates ?? []) add('diskGb', m, claimGb(claim) * replicas);
+      for (const claim of m.spec?.volumeClaimTemplates ?? []) add('diskGb', describe(m), claimGb(claim) * replicas);
     }
-    if (m.kind === 'PersistentVolumeClaim') add('diskGb', m, claimGb(m));
+    if (m.kind === 'PersistentVolumeClaim') add('diskGb', describe(m), claimGb(m));
   }
+  return use;
+}
+
+/** Consumers biggest first (then by name). */
+function sortedConsumers(use: Map<string, number>): { object: string; amount: number }[] {
+  return [...use].map(([object, amount]) => ({ object, amount }))
+    .sort((a, b) => b.amount - a.amount || (a.object < b.object ? -1 : 1));
+}
+
+/**
+ * The sum of the amounts, added biggest first: the order `sortedConsumers` lists them in, so that
+ * the floating-point sum is the same, without sorting the consumers by name.
+ */
+function need(use: Map<string, number>): number {
+  const amounts = Float64Array.from(use.values()).sort();
+  let sum = 0;
+  for (let i = amounts.length - 1; i >= 0; i--) sum += amounts[i];
+  return Math.round(sum * 1000) / 1000;
+}
+
+function quotaName(quota: QuotaName, options: QuotaOptions): string {
+  return options.names?.[quota] ?? quota;
+}
+
+/** What `objects` consume of every quota, whether or not a limit is set. */
+export function quotaUse(objects: readonly SynthObject[], options: QuotaOptions = {}): QuotaUse[] {
+  const use = consumption(objects);
   return (Object.keys(QUOTA_UNITS) as QuotaName[]).map((quota) => {
-    const consumers = [...use[quota]].map(([object, amount]) => ({ object, amount }))
-      .sort((a, b) => b.amount - a.amount || (a.object < b.object ? -1 : 1));
-    const need = Math.round(consumers.reduce((s, c) => s + c.amount, 0) * 1000) / 1000;
-    return { quota, name: options.names?.[quota] ?? quota, unit: QUOTA_UNITS[quota], need, limit: options.limits?.[quota], consumers };
+    const consumers = sortedConsumers(use[quota]);
+    const total = Math.round(consumers.reduce((s, c) => s + c.amount, 0) * 1000) / 1000;
+    return { quota, name: quotaName(quota, options), unit: QUOTA_UNITS[quota], need: total, limit: options.limits?.[quota], consumers };
   });
 }
 
-/** One message per exceeded quota, naming the need, the limit and the five biggest consumers. */
+/**
+ * One message per exceeded quota, naming the need, the limit and the five biggest consumers.
+ * The same figures as `quotaUse`; consumers are sorted only for a quota that is exceeded.
+ */
 export function quotaProblems(objects: readonly SynthObject[], options: QuotaOptions = {}): string[] {
   const from = options.source ? ` (${options.source})` : '';
-  return quotaUse(objects, options).filter((u) => u.limit !== undefined && u.need > u.limit).map((u) => {
-    const top = u.consumers.slice(0, 5).map((c) => `${c.object} (${round(c.amount)})`).join(', ');
-    const more = u.consumers.length > 5 ? ` and ${u.consumers.length - 5} more` : '';
-    return `quota ${u.name} exceeded: the output needs ${round(u.need)} ${u.unit}, the limit is ${u.limit}${from}; biggest consumers: ${top}${more}`;
+  const limits = options.limits ?? {};
+  const quotas = (Object.keys(QUOTA_UNITS) as QuotaName[]).filter((q) => limits[q] !== undefined);
+  const use = consumption(objects);
+  return quotas.filter((q) => need(use[q]) > limits[q]!).map((quota) => {
+    const consumers = sortedConsumers(use[quota]);
+    const top = consumers.slice(0, 5).map((c) => `${c.object} (${round(c.amount)})`).join(', ');
+    const more = consumers.length > 5 ? ` and ${consumers.length - 5} more` : '';
+    return `quota ${quotaName(quota, options)} exceeded: the output needs ${round(need(use[quota]))} ${QUOTA_UNITS[quota]}, the limit is ${limits[quota]}${from}; biggest consumers: ${top}${more}`;
   });
 }
 

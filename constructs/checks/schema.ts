@@ -30,7 +30,7 @@ export const REMOVED_API_VERSIONS: Readonly<Record<string, string>> = {
   'flowcontrol.apiserver.k8s.io/v1beta1': 'flowcontrol.apiserver.k8s.io/v1beta3 (removed in 1.26)',
 };
 
-type ModelClass = new (data: any) => { validate(): void };
+type ModelClass = { new (data: any): { validate(): void }; readonly prototype: { validate(): void } };
 const models = new Map<string, ModelClass | null>();
 
 function modelFor(apiVersion: string, kind: string): ModelClass | null {
@@ -54,6 +54,50 @@ function modelFor(apiVersion: string, kind: string): ModelClass | null {
   return model;
 }
 
+/**
+ * Whether kubernetes-models' model constructor would hand its validator data equal to `value`.
+ * The constructor copies the manifest (`setDefinedProps` / `filterUndefinedValues` of
+ * @kubernetes-models/base): plain objects are rebuilt from their own enumerable keys without the
+ * keys whose value is undefined, arrays element by element, anything else is kept as it is. The
+ * copy differs from the original only where an object holds an undefined value (the validator
+ * would see such a key when it walks a map, e.g. labels) or where an object is not a plain
+ * `Object.prototype` object (the copy drops what it inherits). Manifests made by cdk8s or parsed
+ * from JSON or YAML have neither, so they are validated as they are; anything else goes through
+ * the model, as before. (The top-level object becomes the model instance, which also inherits an
+ * enumerable `validate`; no top-level validator of kubernetes-models 4.5.1 walks the keys of its
+ * object, so that is never seen. Properties that are getters or not enumerable are not looked
+ * for: neither cdk8s nor a JSON or YAML parser makes them.)
+ */
+function copiedUnchanged(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!copiedUnchanged(value[i])) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined || !copiedUnchanged(v)) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs the kind's validator (the one `new Model(m).validate()` runs, through the model's own
+ * `validate`) on the manifest itself when the model's copy of it would be equal, which saves
+ * copying every object; through a model otherwise. Throws what `validate()` throws.
+ */
+function validateWith(Model: ModelClass, m: Manifest): void {
+  let same: boolean;
+  try {
+    same = copiedUnchanged(m);
+  } catch {
+    same = false; // e.g. a cycle: the model's copy throws the same way
+  }
+  if (same) Model.prototype.validate.call(m);
+  else new Model(m).validate();
+}
+
 /** Problems of one object with the 1.27 schema; empty when it is valid. */
 export function schemaProblems(m: Manifest): string[] {
   if (typeof m.apiVersion !== 'string' || typeof m.kind !== 'string') return ['has no apiVersion or kind'];
@@ -62,7 +106,7 @@ export function schemaProblems(m: Manifest): string[] {
   const Model = modelFor(m.apiVersion, m.kind);
   if (!Model) return [`${m.apiVersion} ${m.kind} is not a Kubernetes 1.27 kind (kubernetes-models 4.5.1 has no schema for it)`];
   try {
-    new Model(m).validate();
+    validateWith(Model, m);
     return [];
   } catch (e: any) {
     const errors: any[] = e?.errors ?? [];
