@@ -7,7 +7,7 @@
  */
 import * as dagre from '@dagrejs/dagre';
 import type { SynthObject } from '../../constructs/checks';
-import { LabelSelector, mapSelector, podTemplateOf, selects } from '../../constructs/checks/objects';
+import { LabelSelector, Manifest, PodTemplate, mapSelector, podTemplateOf, selects } from '../../constructs/checks/objects';
 
 /** More workloads (or Services) than this of one application in one namespace are drawn as one node. */
 export const FLEET_THRESHOLD = 3;
@@ -38,6 +38,83 @@ const DRAWN = new Set([...WORKLOADS, 'Service', 'HorizontalPodAutoscaler', 'Pers
 /** ipBlock CIDRs that admit every address. */
 const ANYWHERE = new Set(['0.0.0.0/0', '::/0']);
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-');
+
+/** A workload with a pod template. */
+export interface Pod {
+  readonly m: Manifest;
+  readonly tpl: PodTemplate;
+}
+
+/** `map.get(key)`, first set to `make()` when absent. */
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
+/**
+ * The look-ups topologyOf makes, answered from maps built in one pass over the objects instead of
+ * a scan of every object per question. Each answer is exactly the scan's: the first match in
+ * output order, names and namespaces compared with === (Map keys), so an object without a
+ * namespace matches only a question without one.
+ */
+export class ManifestIndex {
+  /** Every workload with a pod template, in output order. */
+  readonly pods: readonly Pod[];
+  /** kind -> namespace -> name -> the first such object. */
+  private readonly byName = new Map<unknown, Map<unknown, Map<unknown, Manifest>>>();
+  /** kind -> name -> the first such object in any namespace. */
+  private readonly byNameAnywhere = new Map<unknown, Map<unknown, Manifest>>();
+  /** namespace -> its pods, in output order. */
+  private readonly podsIn = new Map<unknown, Pod[]>();
+  /** namespace -> label key -> label value -> the pods carrying it, in output order. */
+  private readonly podsWithLabel = new Map<unknown, Map<string, Map<unknown, Pod[]>>>();
+
+  constructor(manifests: readonly Manifest[]) {
+    const pods: Pod[] = [];
+    for (const m of manifests) {
+      const ns = m.metadata?.namespace;
+      const name = m.metadata?.name;
+      const named = entry(entry(this.byName, m.kind, () => new Map()), ns, () => new Map());
+      if (!named.has(name)) named.set(name, m);
+      const anywhere = entry(this.byNameAnywhere, m.kind, () => new Map());
+      if (!anywhere.has(name)) anywhere.set(name, m);
+      const tpl = WORKLOADS.has(m.kind) ? podTemplateOf(m) : undefined;
+      if (!tpl) continue;
+      const pod: Pod = { m, tpl };
+      pods.push(pod);
+      entry(this.podsIn, ns, () => []).push(pod);
+      const byKey = entry(this.podsWithLabel, ns, () => new Map<string, Map<unknown, Pod[]>>());
+      for (const [k, v] of Object.entries(tpl.labels)) entry(entry(byKey, k, () => new Map<unknown, Pod[]>()), v, (): Pod[] => []).push(pod);
+    }
+    this.pods = pods;
+  }
+
+  /** The first object of this kind, namespace and name. */
+  first(kind: unknown, namespace: unknown, name: unknown): Manifest | undefined {
+    return this.byName.get(kind)?.get(namespace)?.get(name);
+  }
+
+  /** The first object of this kind and name, whatever its namespace. */
+  firstInAnyNamespace(kind: unknown, name: unknown): Manifest | undefined {
+    return this.byNameAnywhere.get(kind)?.get(name);
+  }
+
+  /**
+   * The pods of a namespace a selector picks, in output order. Only the pods carrying the rarest of
+   * its matchLabels pairs are tested (every match carries all of them); the selector decides.
+   */
+  podsSelected(namespace: unknown, selector: LabelSelector | undefined): Pod[] {
+    if (!selector) return [];
+    let candidates = this.podsIn.get(namespace) ?? [];
+    const byKey = this.podsWithLabel.get(namespace);
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+      const carrying = byKey?.get(k)?.get(v) ?? [];
+      if (carrying.length < candidates.length) candidates = carrying;
+    }
+    return candidates.filter((p) => selects(selector, p.tpl.labels));
+  }
+}
 
 /** The graph of one environment's objects (what the SVG draws). */
 export function topologyOf(objects: readonly SynthObject[]): Topology {
@@ -70,12 +147,7 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
     if (from !== to) edges.set(`${from}>${to}>${kind}`, { from, to, kind });
   };
 
-  const pods = manifests.flatMap((m) => {
-    if (!WORKLOADS.has(m.kind)) return [];
-    const tpl = podTemplateOf(m);
-    return tpl ? [{ m, tpl }] : [];
-  });
-  const podsSelected = (ns: string | undefined, sel: LabelSelector | undefined) => pods.filter((p) => p.m.metadata?.namespace === ns && selects(sel, p.tpl.labels));
+  const index = new ManifestIndex(manifests);
   // Kubernetes labels every namespace with its name; NetworkPolicy namespaceSelectors match on that.
   const namespaceLabels = manifests.filter((m) => m.kind === 'Namespace')
     .map((m): [string, Record<string, string>] => [m.metadata.name!, { ...m.metadata.labels, 'kubernetes.io/metadata.name': m.metadata.name! }]);
@@ -91,7 +163,7 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
     return id;
   };
 
-  for (const { m, tpl } of pods) {
+  for (const { m, tpl } of index.pods) {
     const w = addNode(m);
     for (const c of m.spec?.volumeClaimTemplates ?? []) {
       const id = `claim-${slug(m.metadata?.namespace ?? '')}-${slug(String(m.metadata.name))}-${slug(c.metadata?.name)}`;
@@ -99,23 +171,23 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
       addEdge(w, id, 'claims');
     }
     for (const v of tpl.spec.volumes ?? []) {
-      const claim = manifests.find((x) => x.kind === 'PersistentVolumeClaim' && x.metadata?.namespace === m.metadata?.namespace && x.metadata?.name === v.persistentVolumeClaim?.claimName);
+      const claim = index.first('PersistentVolumeClaim', m.metadata?.namespace, v.persistentVolumeClaim?.claimName);
       if (claim) addEdge(w, addNode(claim), 'claims');
     }
-    const sa = manifests.find((x) => x.kind === 'ServiceAccount' && x.metadata?.namespace === m.metadata?.namespace && x.metadata?.name === tpl.spec.serviceAccountName);
+    const sa = index.first('ServiceAccount', m.metadata?.namespace, tpl.spec.serviceAccountName);
     if (sa) addEdge(w, addNode(sa), 'runs-as');
   }
   for (const m of manifests) {
     const ns = m.metadata?.namespace;
     if (m.kind === 'Service') {
       const s = addNode(m);
-      for (const p of podsSelected(ns, mapSelector(m.spec?.selector))) addEdge(s, nodeIdOf(p.m), 'selects');
+      for (const p of index.podsSelected(ns, mapSelector(m.spec?.selector))) addEdge(s, nodeIdOf(p.m), 'selects');
     } else if (m.kind === 'HorizontalPodAutoscaler') {
-      const target = manifests.find((x) => x.kind === m.spec?.scaleTargetRef?.kind && x.metadata?.namespace === ns && x.metadata?.name === m.spec?.scaleTargetRef?.name);
+      const target = index.first(m.spec?.scaleTargetRef?.kind, ns, m.spec?.scaleTargetRef?.name);
       const h = addNode(m);
       if (target) addEdge(h, addNode(target), 'scales');
     } else if (m.kind === 'NetworkPolicy') {
-      const targets = podsSelected(ns, m.spec?.podSelector ?? {});
+      const targets = index.podsSelected(ns, m.spec?.podSelector ?? {});
       if (!targets.length) continue;
       for (const rule of m.spec?.ingress ?? []) {
         const from: any[] = rule.from ?? [];
@@ -131,15 +203,15 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
           const inNamespaces = peer.namespaceSelector
             ? namespaceLabels.filter(([, l]) => selects(peer.namespaceSelector, l)).map(([n]) => n)
             : [ns];
-          for (const n of inNamespaces) for (const src of podsSelected(n, peer.podSelector ?? {})) sources.add(nodeIdOf(src.m));
+          for (const n of inNamespaces) for (const src of index.podsSelected(n, peer.podSelector ?? {})) sources.add(nodeIdOf(src.m));
         }
         for (const s of sources) for (const t of targets) addEdge(s, nodeIdOf(t.m), 'allows');
       }
     } else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') {
-      const role = manifests.find((x) => x.kind === m.roleRef?.kind && x.metadata?.name === m.roleRef?.name && (x.kind === 'ClusterRole' || x.metadata?.namespace === ns));
+      const role = m.roleRef?.kind === 'ClusterRole' ? index.firstInAnyNamespace('ClusterRole', m.roleRef?.name) : index.first(m.roleRef?.kind, ns, m.roleRef?.name);
       if (!role) continue;
       for (const s of m.subjects ?? []) {
-        const sa = manifests.find((x) => x.kind === 'ServiceAccount' && s.kind === 'ServiceAccount' && x.metadata?.name === s.name && x.metadata?.namespace === (s.namespace ?? ns));
+        const sa = s.kind === 'ServiceAccount' ? index.first('ServiceAccount', s.namespace ?? ns, s.name) : undefined;
         if (sa) addEdge(addNode(sa), addNode(role), 'binds');
       }
     }
