@@ -5,8 +5,8 @@
  * bindings link service accounts to roles. Many workloads of one application (a fleet) are drawn
  * as one node with a count. Deterministic: the same objects give the same bytes.
  */
-import * as dagre from '@dagrejs/dagre';
 import type { SynthObject } from '../../constructs/checks';
+import { Layout, LayoutInput, NodeBox, cachedLayout, layoutCacheDir } from './topology-layout';
 import { LabelSelector, Manifest, PodTemplate, mapSelector, podTemplateOf, selects } from '../../constructs/checks/objects';
 
 /** More workloads (or Services) than this of one application in one namespace are drawn as one node. */
@@ -229,40 +229,52 @@ const COLORS: Record<string, string> = {
 };
 const EDGE_STYLE: Record<string, string> = { allows: 'stroke="#16a34a" stroke-dasharray="5 3"', binds: 'stroke="#dc2626"', scales: 'stroke="#0284c7" stroke-dasharray="2 2"' };
 
-/** The SVG of one environment's objects. */
-export function topologySvg(objects: readonly SynthObject[], title: string): string {
+/** What dagre is given for a topology: namespaces are boxes (compound nodes) around their objects. */
+export function topologyLayoutInput(t: Topology): LayoutInput {
+  return {
+    graph: { rankdir: 'LR', nodesep: 16, ranksep: 48, marginx: 16, marginy: 40 },
+    nodes: [
+      ...t.namespaces.map((ns) => ({ id: `ns-${slug(ns)}`, label: { label: ns, paddingTop: 28 } })),
+      ...t.nodes.map((n) => ({
+        id: n.id,
+        label: { width: Math.max(120, 7 * Math.max(n.label.length, n.kind.length) + 20), height: 40 },
+        ...(n.namespace && t.namespaces.includes(n.namespace) ? { parent: `ns-${slug(n.namespace)}` } : {}),
+      })),
+    ],
+    edges: t.edges.map((e) => ({ v: e.from, w: e.to })),
+  };
+}
+
+/**
+ * The SVG of one environment's objects. `cacheDir`: where laid-out graphs are remembered (see
+ * topology-layout.ts; null: always lay out).
+ */
+export function topologySvg(objects: readonly SynthObject[], title: string, cacheDir: string | null = layoutCacheDir()): string {
   const t = topologyOf(objects);
-  const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 48, marginx: 16, marginy: 40 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const ns of t.namespaces) g.setNode(`ns-${slug(ns)}`, { label: ns, paddingTop: 28 });
-  for (const n of t.nodes) {
-    g.setNode(n.id, { width: Math.max(120, 7 * Math.max(n.label.length, n.kind.length) + 20), height: 40 });
-    if (n.namespace && t.namespaces.includes(n.namespace)) g.setParent(n.id, `ns-${slug(n.namespace)}`);
-  }
-  for (const e of t.edges) g.setEdge(e.from, e.to);
-  dagre.layout(g);
-  const graph = g.graph();
-  const width = r1((graph.width ?? 0) + 0);
-  const height = r1((graph.height ?? 0) + 0);
+  const layout: Layout = cachedLayout(topologyLayoutInput(t), cacheDir);
+  // dagre gives every node x, y, width and height, except a namespace box without members (no width: not drawn).
+  const namespaceBox = (i: number) => layout.nodes[i] as Required<NodeBox> | null;
+  const nodeBox = (i: number) => layout.nodes[t.namespaces.length + i] as Required<NodeBox>;
+  const width = r1((layout.width ?? 0) + 0);
+  const height = r1((layout.height ?? 0) + 0);
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<title>${esc(title)}</title>`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#475569"/></marker></defs>',
     `<text x="16" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`,
   ];
-  for (const ns of t.namespaces) {
-    const n = g.node(`ns-${slug(ns)}`);
+  for (const [i, ns] of t.namespaces.entries()) {
+    const n = namespaceBox(i);
     if (!n || !n.width) continue;
     out.push(`<g class="namespace" id="ns-${esc(slug(ns))}"><rect x="${r1(n.x - n.width / 2)}" y="${r1(n.y - n.height / 2)}" width="${r1(n.width)}" height="${r1(n.height)}" rx="6" fill="none" stroke="#94a3b8"/><text x="${r1(n.x - n.width / 2 + 8)}" y="${r1(n.y - n.height / 2 + 16)}" font-weight="bold">namespace ${esc(ns)}</text></g>`);
   }
-  for (const e of t.edges) {
-    const pts = g.edge(e.from, e.to)?.points ?? [];
-    const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'} ${r1(p.x)} ${r1(p.y)}`).join(' ');
+  for (const [j, e] of t.edges.entries()) {
+    const pts = layout.edges[j] ?? [];
+    const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'} ${r1(x)} ${r1(y)}`).join(' ');
     out.push(`<path class="edge" id="edge-${esc(e.from)}--${esc(e.to)}" data-from="${esc(e.from)}" data-to="${esc(e.to)}" data-kind="${e.kind}" d="${d}" fill="none" ${EDGE_STYLE[e.kind] ?? 'stroke="#475569"'} marker-end="url(#arrow)"><title>${e.kind}</title></path>`);
   }
-  for (const n of t.nodes) {
-    const p = g.node(n.id);
+  for (const [i, n] of t.nodes.entries()) {
+    const p = nodeBox(i);
     const [x, y] = [r1(p.x - p.width / 2), r1(p.y - p.height / 2)];
     out.push(`<g class="node" id="${esc(n.id)}" data-kind="${n.kind}"${n.namespace ? ` data-namespace="${esc(n.namespace)}"` : ''} data-count="${n.count}"><rect x="${x}" y="${y}" width="${r1(p.width)}" height="${r1(p.height)}" rx="4" fill="${COLORS[n.kind] ?? '#ffffff'}" stroke="#334155"${n.count > 1 ? ' stroke-width="2.5"' : ''}/><text x="${r1(p.x)}" y="${r1(y + 15)}" text-anchor="middle" fill="#475569">${esc(n.kind)}</text><text x="${r1(p.x)}" y="${r1(y + 31)}" text-anchor="middle">${esc(n.label)}</text></g>`);
   }
