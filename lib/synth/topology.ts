@@ -53,70 +53,82 @@ function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 }
 
 /**
- * The look-ups topologyOf makes, answered from maps built in one pass over the objects instead of
- * a scan of every object per question. Each answer is exactly the scan's: the first match in
- * output order, names and namespaces compared with === (Map keys), so an object without a
- * namespace matches only a question without one.
+ * The look-ups topologyOf makes, answered from maps instead of a scan of every object per
+ * question. Each answer is exactly the scan's: the first match in output order, names, namespaces
+ * and label values compared with === (Map keys), so an object without a namespace matches only a
+ * question without one. The maps are built on the first question that needs them, for what it asks
+ * (one kind, one label key in one namespace), so what is never asked costs nothing.
  */
 export class ManifestIndex {
   /** Every workload with a pod template, in output order. */
   readonly pods: readonly Pod[];
+  /** kind -> its objects, in output order. */
+  private readonly ofKind = new Map<unknown, Manifest[]>();
   /** kind -> namespace -> name -> the first such object. */
   private readonly byName = new Map<unknown, Map<unknown, Map<unknown, Manifest>>>();
   /** kind -> name -> the first such object in any namespace. */
   private readonly byNameAnywhere = new Map<unknown, Map<unknown, Manifest>>();
   /** namespace -> its pods, in output order. */
   private readonly podsIn = new Map<unknown, Pod[]>();
-  /** namespace -> label key -> label value -> the pods carrying it, in output order. */
-  private readonly podsWithLabel = new Map<unknown, Map<string, Map<unknown, Pod[]>>>();
+  /** namespace -> label key -> label value -> the pods with that value, in output order. */
+  private readonly podsByLabel = new Map<unknown, Map<string, Map<unknown, Pod[]>>>();
 
   constructor(manifests: readonly Manifest[]) {
     const pods: Pod[] = [];
     for (const m of manifests) {
-      const ns = m.metadata?.namespace;
-      const name = m.metadata?.name;
-      const named = entry(entry(this.byName, m.kind, () => new Map()), ns, () => new Map());
-      if (!named.has(name)) named.set(name, m);
-      const anywhere = entry(this.byNameAnywhere, m.kind, () => new Map());
-      if (!anywhere.has(name)) anywhere.set(name, m);
+      entry(this.ofKind, m.kind, (): Manifest[] => []).push(m);
       const tpl = WORKLOADS.has(m.kind) ? podTemplateOf(m) : undefined;
       if (!tpl) continue;
       const pod: Pod = { m, tpl };
       pods.push(pod);
-      entry(this.podsIn, ns, () => []).push(pod);
-      const byKey = entry(this.podsWithLabel, ns, () => new Map<string, Map<unknown, Pod[]>>());
-      for (const [k, v] of Object.entries(tpl.labels)) entry(entry(byKey, k, () => new Map<unknown, Pod[]>()), v, (): Pod[] => []).push(pod);
+      entry(this.podsIn, m.metadata?.namespace, (): Pod[] => []).push(pod);
     }
     this.pods = pods;
   }
 
   /** The first object of this kind, namespace and name. */
   first(kind: unknown, namespace: unknown, name: unknown): Manifest | undefined {
-    return this.byName.get(kind)?.get(namespace)?.get(name);
+    return entry(this.byName, kind, () => {
+      const byNamespace = new Map<unknown, Map<unknown, Manifest>>();
+      for (const m of this.ofKind.get(kind) ?? []) {
+        const named = entry(byNamespace, m.metadata?.namespace, () => new Map<unknown, Manifest>());
+        if (!named.has(m.metadata?.name)) named.set(m.metadata?.name, m);
+      }
+      return byNamespace;
+    }).get(namespace)?.get(name);
   }
 
   /** The first object of this kind and name, whatever its namespace. */
   firstInAnyNamespace(kind: unknown, name: unknown): Manifest | undefined {
-    return this.byNameAnywhere.get(kind)?.get(name);
+    return entry(this.byNameAnywhere, kind, () => {
+      const named = new Map<unknown, Manifest>();
+      for (const m of this.ofKind.get(kind) ?? []) if (!named.has(m.metadata?.name)) named.set(m.metadata?.name, m);
+      return named;
+    }).get(name);
   }
 
   /**
-   * The pods of a namespace a selector picks, in output order. Only the pods carrying the rarest of
-   * its matchLabels pairs are tested (every match carries all of them); the selector decides.
+   * The pods of a namespace a selector picks, in output order. Only the pods with the rarest of its
+   * matchLabels pairs are tested (every match has all of them); the selector decides.
    */
   podsSelected(namespace: unknown, selector: LabelSelector | undefined): Pod[] {
     if (!selector) return [];
-    let candidates = this.podsIn.get(namespace) ?? [];
-    const byKey = this.podsWithLabel.get(namespace);
+    const inNamespace = this.podsIn.get(namespace) ?? [];
+    let candidates = inNamespace;
     for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
-      const carrying = byKey?.get(k)?.get(v) ?? [];
-      if (carrying.length < candidates.length) candidates = carrying;
+      if (!candidates.length) break;
+      const byValue = entry(entry(this.podsByLabel, namespace, () => new Map<string, Map<unknown, Pod[]>>()), k, () => {
+        const pods = new Map<unknown, Pod[]>();
+        for (const p of inNamespace) entry(pods, p.tpl.labels[k], (): Pod[] => []).push(p);
+        return pods;
+      });
+      const having = byValue.get(v) ?? [];
+      if (having.length < candidates.length) candidates = having;
     }
     return candidates.filter((p) => selects(selector, p.tpl.labels));
   }
 }
 
-/** The graph of one environment's objects (what the SVG draws). */
 export function topologyOf(objects: readonly SynthObject[]): Topology {
   const manifests = objects.map((o) => o.manifest);
   const namespaces = manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name!).sort();
@@ -124,12 +136,21 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
   const appOf = (m: any): string => m.metadata?.labels?.['app.kubernetes.io/name'] ?? m.metadata?.name ?? '';
   const groupKey = (m: any) => `${m.kind}|${m.metadata?.namespace ?? ''}|${appOf(m)}|${m.kind === 'Service' ? m.spec?.type ?? 'ClusterIP' : ''}`;
   const sizes = new Map<string, number>();
-  for (const m of manifests) if (DRAWN.has(m.kind)) sizes.set(groupKey(m), (sizes.get(groupKey(m)) ?? 0) + 1);
-  const nodeIdOf = (m: any) => {
+  for (const m of manifests) {
+    if (!DRAWN.has(m.kind)) continue;
     const g = groupKey(m);
-    return (sizes.get(g) ?? 0) > FLEET_THRESHOLD
-      ? `fleet-${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(appOf(m))}${m.kind === 'Service' ? `-${slug(m.spec?.type ?? 'ClusterIP')}` : ''}`
-      : `${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(m.metadata?.name)}`;
+    sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  }
+  const ids = new Map<any, string>();
+  const nodeIdOf = (m: any) => {
+    let id = ids.get(m);
+    if (id === undefined) {
+      id = (sizes.get(groupKey(m)) ?? 0) > FLEET_THRESHOLD
+        ? `fleet-${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(appOf(m))}${m.kind === 'Service' ? `-${slug(m.spec?.type ?? 'ClusterIP')}` : ''}`
+        : `${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(m.metadata?.name)}`;
+      ids.set(m, id);
+    }
+    return id;
   };
   const nodes = new Map<string, TopologyNode>();
   const addNode = (m: any) => {
