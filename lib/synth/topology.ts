@@ -129,6 +129,7 @@ export class ManifestIndex {
   }
 }
 
+/** The graph of one environment's objects (what the SVG draws). */
 export function topologyOf(objects: readonly SynthObject[]): Topology {
   const manifests = objects.map((o) => o.manifest);
   const namespaces = manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name!).sort();
