@@ -1,7 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { SynthObject } from '../../constructs/checks';
-import { FLEET_THRESHOLD, topologyOf, topologySvg } from './topology';
+import { LabelSelector, Manifest, podTemplateOf, selects } from '../../constructs/checks/objects';
+import { CHARTS } from '../charts';
+import { loadEnvironment } from '../env';
+import { buildEnvironment } from './build';
+import { FLEET_THRESHOLD, ManifestIndex, topologyOf, topologySvg } from './topology';
 
 const o = (manifest: any): SynthObject => ({ chart: 'c', path: `c/${manifest.kind}/${manifest.metadata.name}`, manifest });
 const labels = (name: string, instance: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance });
@@ -133,5 +137,61 @@ describe('topology', () => {
     expect(summary).toContain('](topology.svg)');
     expect(summary).toMatch(/### Quota use per chart\n\n\| chart \| QUOTA_FORWARDING_RULES/);
     expect(summary).toMatch(/\n\| fourhundred \| 401 \| 401 \| 401 \|/);
+  });
+
+  describe('the index answers exactly what a scan of every object answers', () => {
+    const tricky: SynthObject[] = [
+      ...OBJECTS,
+      // the same name in another namespace, twice in one (the first counts), and without a namespace
+      o({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: 'other' } }),
+      o({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api', namespace: 'team', labels: { second: 'yes' } } }),
+      o({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'api' } }),
+      o({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'team' } }),
+      // a ClusterRole and Roles of one name
+      o({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'view', namespace: 'other' }, rules: [] }),
+      o({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'view' }, rules: [] }),
+      o({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'view', namespace: 'team' }, rules: [] }),
+      // pods without labels, in another namespace, without a namespace, with labels of other values
+      o({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once', namespace: 'team' }, spec: { template: { spec: {} } } }),
+      { ...deploy('api', 'api'), manifest: { ...deploy('api', 'api').manifest, metadata: { name: 'api', namespace: 'other' } } },
+      { ...deploy('loose', 'api'), manifest: { ...deploy('loose', 'api').manifest, metadata: { name: 'loose' } } },
+      deploy('api-canary', 'api', {}),
+    ];
+    const dev = buildEnvironment(loadEnvironment(path.join('envs', 'dev.env'), path.join(__dirname, '..', '..')), CHARTS).flatMap((c) => c.objects);
+
+    test.each([['tricky objects', tricky], ['dev', dev]])('%s', (_, objects) => {
+      const manifests = objects.map((x) => x.manifest);
+      const index = new ManifestIndex(manifests);
+      const pods = manifests.flatMap((m) => (['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'].includes(m.kind) && podTemplateOf(m) ? [m] : []));
+      expect(index.pods.map((p) => p.m)).toEqual(pods);
+
+      const kinds = [...new Set(manifests.map((m) => m.kind)), undefined, 'Nothing'];
+      const namespaces = [...new Set(manifests.map((m) => m.metadata?.namespace)), undefined, '', 'nowhere'];
+      const names = [...new Set(manifests.map((m) => m.metadata?.name)), undefined, 'nothing'];
+      const scan = (pred: (m: Manifest) => boolean) => manifests.find(pred);
+      let asked = 0;
+      for (const kind of kinds) {
+        for (const name of names) {
+          expect(index.firstInAnyNamespace(kind, name)).toBe(scan((m) => m.kind === kind && m.metadata?.name === name));
+          for (const ns of namespaces) {
+            expect(index.first(kind, ns, name)).toBe(scan((m) => m.kind === kind && m.metadata?.namespace === ns && m.metadata?.name === name));
+            asked++;
+          }
+        }
+      }
+      expect(asked).toBeGreaterThan(100);
+
+      const selectors: (LabelSelector | undefined)[] = [undefined, {}, { matchLabels: {} }, { matchLabels: { 'app.kubernetes.io/name': 'nothing' } },
+        { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['api', 'web'] }] },
+        { matchLabels: { 'app.kubernetes.io/name': 'api' }, matchExpressions: [{ key: 'app.kubernetes.io/instance', operator: 'NotIn', values: ['api'] }] },
+        ...manifests.flatMap((m) => [m.spec?.selector?.matchLabels ? m.spec.selector : m.spec?.selector && { matchLabels: m.spec.selector }, m.spec?.podSelector,
+          ...(m.spec?.ingress ?? []).flatMap((r: any) => (r.from ?? []).map((p: any) => p.podSelector))]).filter((x) => x)];
+      for (const sel of selectors) {
+        for (const ns of namespaces) {
+          const expected = index.pods.filter((p) => p.m.metadata?.namespace === ns && selects(sel, p.tpl.labels));
+          expect(index.podsSelected(ns, sel)).toEqual(expected);
+        }
+      }
+    });
   });
 });

@@ -5,9 +5,9 @@
  * bindings link service accounts to roles. Many workloads of one application (a fleet) are drawn
  * as one node with a count. Deterministic: the same objects give the same bytes.
  */
-import * as dagre from '@dagrejs/dagre';
 import type { SynthObject } from '../../constructs/checks';
-import { LabelSelector, mapSelector, podTemplateOf, selects } from '../../constructs/checks/objects';
+import { Layout, LayoutInput, NodeBox, cachedLayout, layoutCacheDir } from './topology-layout';
+import { LabelSelector, Manifest, PodTemplate, mapSelector, podTemplateOf, selects } from '../../constructs/checks/objects';
 
 /** More workloads (or Services) than this of one application in one namespace are drawn as one node. */
 export const FLEET_THRESHOLD = 3;
@@ -39,6 +39,96 @@ const DRAWN = new Set([...WORKLOADS, 'Service', 'HorizontalPodAutoscaler', 'Pers
 const ANYWHERE = new Set(['0.0.0.0/0', '::/0']);
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '-');
 
+/** A workload with a pod template. */
+export interface Pod {
+  readonly m: Manifest;
+  readonly tpl: PodTemplate;
+}
+
+/** `map.get(key)`, first set to `make()` when absent. */
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
+/**
+ * The look-ups topologyOf makes, answered from maps instead of a scan of every object per
+ * question. Each answer is exactly the scan's: the first match in output order, names, namespaces
+ * and label values compared with === (Map keys), so an object without a namespace matches only a
+ * question without one. The maps are built on the first question that needs them, for what it asks
+ * (one kind, one label key in one namespace), so what is never asked costs nothing.
+ */
+export class ManifestIndex {
+  /** Every workload with a pod template, in output order. */
+  readonly pods: readonly Pod[];
+  /** kind -> its objects, in output order. */
+  private readonly ofKind = new Map<unknown, Manifest[]>();
+  /** kind -> namespace -> name -> the first such object. */
+  private readonly byName = new Map<unknown, Map<unknown, Map<unknown, Manifest>>>();
+  /** kind -> name -> the first such object in any namespace. */
+  private readonly byNameAnywhere = new Map<unknown, Map<unknown, Manifest>>();
+  /** namespace -> its pods, in output order. */
+  private readonly podsIn = new Map<unknown, Pod[]>();
+  /** namespace -> label key -> label value -> the pods with that value, in output order. */
+  private readonly podsByLabel = new Map<unknown, Map<string, Map<unknown, Pod[]>>>();
+
+  constructor(manifests: readonly Manifest[]) {
+    const pods: Pod[] = [];
+    for (const m of manifests) {
+      entry(this.ofKind, m.kind, (): Manifest[] => []).push(m);
+      const tpl = WORKLOADS.has(m.kind) ? podTemplateOf(m) : undefined;
+      if (!tpl) continue;
+      const pod: Pod = { m, tpl };
+      pods.push(pod);
+      entry(this.podsIn, m.metadata?.namespace, (): Pod[] => []).push(pod);
+    }
+    this.pods = pods;
+  }
+
+  /** The first object of this kind, namespace and name. */
+  first(kind: unknown, namespace: unknown, name: unknown): Manifest | undefined {
+    return entry(this.byName, kind, () => {
+      const byNamespace = new Map<unknown, Map<unknown, Manifest>>();
+      for (const m of this.ofKind.get(kind) ?? []) {
+        const named = entry(byNamespace, m.metadata?.namespace, () => new Map<unknown, Manifest>());
+        if (!named.has(m.metadata?.name)) named.set(m.metadata?.name, m);
+      }
+      return byNamespace;
+    }).get(namespace)?.get(name);
+  }
+
+  /** The first object of this kind and name, whatever its namespace. */
+  firstInAnyNamespace(kind: unknown, name: unknown): Manifest | undefined {
+    return entry(this.byNameAnywhere, kind, () => {
+      const named = new Map<unknown, Manifest>();
+      for (const m of this.ofKind.get(kind) ?? []) if (!named.has(m.metadata?.name)) named.set(m.metadata?.name, m);
+      return named;
+    }).get(name);
+  }
+
+  /**
+   * The pods of a namespace a selector picks, in output order. Only the pods with the rarest of its
+   * matchLabels pairs are tested (every match has all of them); the selector decides.
+   */
+  podsSelected(namespace: unknown, selector: LabelSelector | undefined): Pod[] {
+    if (!selector) return [];
+    const inNamespace = this.podsIn.get(namespace) ?? [];
+    let candidates = inNamespace;
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+      if (!candidates.length) break;
+      const byValue = entry(entry(this.podsByLabel, namespace, () => new Map<string, Map<unknown, Pod[]>>()), k, () => {
+        const pods = new Map<unknown, Pod[]>();
+        for (const p of inNamespace) entry(pods, p.tpl.labels[k], (): Pod[] => []).push(p);
+        return pods;
+      });
+      const having = byValue.get(v) ?? [];
+      if (having.length < candidates.length) candidates = having;
+    }
+    return candidates.filter((p) => selects(selector, p.tpl.labels));
+  }
+}
+
 /** The graph of one environment's objects (what the SVG draws). */
 export function topologyOf(objects: readonly SynthObject[]): Topology {
   const manifests = objects.map((o) => o.manifest);
@@ -47,12 +137,21 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
   const appOf = (m: any): string => m.metadata?.labels?.['app.kubernetes.io/name'] ?? m.metadata?.name ?? '';
   const groupKey = (m: any) => `${m.kind}|${m.metadata?.namespace ?? ''}|${appOf(m)}|${m.kind === 'Service' ? m.spec?.type ?? 'ClusterIP' : ''}`;
   const sizes = new Map<string, number>();
-  for (const m of manifests) if (DRAWN.has(m.kind)) sizes.set(groupKey(m), (sizes.get(groupKey(m)) ?? 0) + 1);
-  const nodeIdOf = (m: any) => {
+  for (const m of manifests) {
+    if (!DRAWN.has(m.kind)) continue;
     const g = groupKey(m);
-    return (sizes.get(g) ?? 0) > FLEET_THRESHOLD
-      ? `fleet-${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(appOf(m))}${m.kind === 'Service' ? `-${slug(m.spec?.type ?? 'ClusterIP')}` : ''}`
-      : `${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(m.metadata?.name)}`;
+    sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  }
+  const ids = new Map<any, string>();
+  const nodeIdOf = (m: any) => {
+    let id = ids.get(m);
+    if (id === undefined) {
+      id = (sizes.get(groupKey(m)) ?? 0) > FLEET_THRESHOLD
+        ? `fleet-${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(appOf(m))}${m.kind === 'Service' ? `-${slug(m.spec?.type ?? 'ClusterIP')}` : ''}`
+        : `${slug(m.kind)}-${slug(m.metadata?.namespace ?? '')}-${slug(m.metadata?.name)}`;
+      ids.set(m, id);
+    }
+    return id;
   };
   const nodes = new Map<string, TopologyNode>();
   const addNode = (m: any) => {
@@ -70,12 +169,7 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
     if (from !== to) edges.set(`${from}>${to}>${kind}`, { from, to, kind });
   };
 
-  const pods = manifests.flatMap((m) => {
-    if (!WORKLOADS.has(m.kind)) return [];
-    const tpl = podTemplateOf(m);
-    return tpl ? [{ m, tpl }] : [];
-  });
-  const podsSelected = (ns: string | undefined, sel: LabelSelector | undefined) => pods.filter((p) => p.m.metadata?.namespace === ns && selects(sel, p.tpl.labels));
+  const index = new ManifestIndex(manifests);
   // Kubernetes labels every namespace with its name; NetworkPolicy namespaceSelectors match on that.
   const namespaceLabels = manifests.filter((m) => m.kind === 'Namespace')
     .map((m): [string, Record<string, string>] => [m.metadata.name!, { ...m.metadata.labels, 'kubernetes.io/metadata.name': m.metadata.name! }]);
@@ -91,7 +185,7 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
     return id;
   };
 
-  for (const { m, tpl } of pods) {
+  for (const { m, tpl } of index.pods) {
     const w = addNode(m);
     for (const c of m.spec?.volumeClaimTemplates ?? []) {
       const id = `claim-${slug(m.metadata?.namespace ?? '')}-${slug(String(m.metadata.name))}-${slug(c.metadata?.name)}`;
@@ -99,23 +193,23 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
       addEdge(w, id, 'claims');
     }
     for (const v of tpl.spec.volumes ?? []) {
-      const claim = manifests.find((x) => x.kind === 'PersistentVolumeClaim' && x.metadata?.namespace === m.metadata?.namespace && x.metadata?.name === v.persistentVolumeClaim?.claimName);
+      const claim = index.first('PersistentVolumeClaim', m.metadata?.namespace, v.persistentVolumeClaim?.claimName);
       if (claim) addEdge(w, addNode(claim), 'claims');
     }
-    const sa = manifests.find((x) => x.kind === 'ServiceAccount' && x.metadata?.namespace === m.metadata?.namespace && x.metadata?.name === tpl.spec.serviceAccountName);
+    const sa = index.first('ServiceAccount', m.metadata?.namespace, tpl.spec.serviceAccountName);
     if (sa) addEdge(w, addNode(sa), 'runs-as');
   }
   for (const m of manifests) {
     const ns = m.metadata?.namespace;
     if (m.kind === 'Service') {
       const s = addNode(m);
-      for (const p of podsSelected(ns, mapSelector(m.spec?.selector))) addEdge(s, nodeIdOf(p.m), 'selects');
+      for (const p of index.podsSelected(ns, mapSelector(m.spec?.selector))) addEdge(s, nodeIdOf(p.m), 'selects');
     } else if (m.kind === 'HorizontalPodAutoscaler') {
-      const target = manifests.find((x) => x.kind === m.spec?.scaleTargetRef?.kind && x.metadata?.namespace === ns && x.metadata?.name === m.spec?.scaleTargetRef?.name);
+      const target = index.first(m.spec?.scaleTargetRef?.kind, ns, m.spec?.scaleTargetRef?.name);
       const h = addNode(m);
       if (target) addEdge(h, addNode(target), 'scales');
     } else if (m.kind === 'NetworkPolicy') {
-      const targets = podsSelected(ns, m.spec?.podSelector ?? {});
+      const targets = index.podsSelected(ns, m.spec?.podSelector ?? {});
       if (!targets.length) continue;
       for (const rule of m.spec?.ingress ?? []) {
         const from: any[] = rule.from ?? [];
@@ -131,15 +225,15 @@ export function topologyOf(objects: readonly SynthObject[]): Topology {
           const inNamespaces = peer.namespaceSelector
             ? namespaceLabels.filter(([, l]) => selects(peer.namespaceSelector, l)).map(([n]) => n)
             : [ns];
-          for (const n of inNamespaces) for (const src of podsSelected(n, peer.podSelector ?? {})) sources.add(nodeIdOf(src.m));
+          for (const n of inNamespaces) for (const src of index.podsSelected(n, peer.podSelector ?? {})) sources.add(nodeIdOf(src.m));
         }
         for (const s of sources) for (const t of targets) addEdge(s, nodeIdOf(t.m), 'allows');
       }
     } else if (m.kind === 'RoleBinding' || m.kind === 'ClusterRoleBinding') {
-      const role = manifests.find((x) => x.kind === m.roleRef?.kind && x.metadata?.name === m.roleRef?.name && (x.kind === 'ClusterRole' || x.metadata?.namespace === ns));
+      const role = m.roleRef?.kind === 'ClusterRole' ? index.firstInAnyNamespace('ClusterRole', m.roleRef?.name) : index.first(m.roleRef?.kind, ns, m.roleRef?.name);
       if (!role) continue;
       for (const s of m.subjects ?? []) {
-        const sa = manifests.find((x) => x.kind === 'ServiceAccount' && s.kind === 'ServiceAccount' && x.metadata?.name === s.name && x.metadata?.namespace === (s.namespace ?? ns));
+        const sa = s.kind === 'ServiceAccount' ? index.first('ServiceAccount', s.namespace ?? ns, s.name) : undefined;
         if (sa) addEdge(addNode(sa), addNode(role), 'binds');
       }
     }
@@ -157,40 +251,52 @@ const COLORS: Record<string, string> = {
 };
 const EDGE_STYLE: Record<string, string> = { allows: 'stroke="#16a34a" stroke-dasharray="5 3"', binds: 'stroke="#dc2626"', scales: 'stroke="#0284c7" stroke-dasharray="2 2"' };
 
-/** The SVG of one environment's objects. */
-export function topologySvg(objects: readonly SynthObject[], title: string): string {
+/** What dagre is given for a topology: namespaces are boxes (compound nodes) around their objects. */
+export function topologyLayoutInput(t: Topology): LayoutInput {
+  return {
+    graph: { rankdir: 'LR', nodesep: 16, ranksep: 48, marginx: 16, marginy: 40 },
+    nodes: [
+      ...t.namespaces.map((ns) => ({ id: `ns-${slug(ns)}`, label: { label: ns, paddingTop: 28 } })),
+      ...t.nodes.map((n) => ({
+        id: n.id,
+        label: { width: Math.max(120, 7 * Math.max(n.label.length, n.kind.length) + 20), height: 40 },
+        ...(n.namespace && t.namespaces.includes(n.namespace) ? { parent: `ns-${slug(n.namespace)}` } : {}),
+      })),
+    ],
+    edges: t.edges.map((e) => ({ v: e.from, w: e.to })),
+  };
+}
+
+/**
+ * The SVG of one environment's objects. `cacheDir`: where laid-out graphs are remembered (see
+ * topology-layout.ts; null: always lay out).
+ */
+export function topologySvg(objects: readonly SynthObject[], title: string, cacheDir: string | null = layoutCacheDir()): string {
   const t = topologyOf(objects);
-  const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 16, ranksep: 48, marginx: 16, marginy: 40 });
-  g.setDefaultEdgeLabel(() => ({}));
-  for (const ns of t.namespaces) g.setNode(`ns-${slug(ns)}`, { label: ns, paddingTop: 28 });
-  for (const n of t.nodes) {
-    g.setNode(n.id, { width: Math.max(120, 7 * Math.max(n.label.length, n.kind.length) + 20), height: 40 });
-    if (n.namespace && t.namespaces.includes(n.namespace)) g.setParent(n.id, `ns-${slug(n.namespace)}`);
-  }
-  for (const e of t.edges) g.setEdge(e.from, e.to);
-  dagre.layout(g);
-  const graph = g.graph();
-  const width = r1((graph.width ?? 0) + 0);
-  const height = r1((graph.height ?? 0) + 0);
+  const layout: Layout = cachedLayout(topologyLayoutInput(t), cacheDir);
+  // dagre gives every node x, y, width and height, except a namespace box without members (no width: not drawn).
+  const namespaceBox = (i: number) => layout.nodes[i] as Required<NodeBox> | null;
+  const nodeBox = (i: number) => layout.nodes[t.namespaces.length + i] as Required<NodeBox>;
+  const width = r1((layout.width ?? 0) + 0);
+  const height = r1((layout.height ?? 0) + 0);
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<title>${esc(title)}</title>`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#475569"/></marker></defs>',
     `<text x="16" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`,
   ];
-  for (const ns of t.namespaces) {
-    const n = g.node(`ns-${slug(ns)}`);
+  for (const [i, ns] of t.namespaces.entries()) {
+    const n = namespaceBox(i);
     if (!n || !n.width) continue;
     out.push(`<g class="namespace" id="ns-${esc(slug(ns))}"><rect x="${r1(n.x - n.width / 2)}" y="${r1(n.y - n.height / 2)}" width="${r1(n.width)}" height="${r1(n.height)}" rx="6" fill="none" stroke="#94a3b8"/><text x="${r1(n.x - n.width / 2 + 8)}" y="${r1(n.y - n.height / 2 + 16)}" font-weight="bold">namespace ${esc(ns)}</text></g>`);
   }
-  for (const e of t.edges) {
-    const pts = g.edge(e.from, e.to)?.points ?? [];
-    const d = pts.map((p: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'} ${r1(p.x)} ${r1(p.y)}`).join(' ');
+  for (const [j, e] of t.edges.entries()) {
+    const pts = layout.edges[j] ?? [];
+    const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'} ${r1(x)} ${r1(y)}`).join(' ');
     out.push(`<path class="edge" id="edge-${esc(e.from)}--${esc(e.to)}" data-from="${esc(e.from)}" data-to="${esc(e.to)}" data-kind="${e.kind}" d="${d}" fill="none" ${EDGE_STYLE[e.kind] ?? 'stroke="#475569"'} marker-end="url(#arrow)"><title>${e.kind}</title></path>`);
   }
-  for (const n of t.nodes) {
-    const p = g.node(n.id);
+  for (const [i, n] of t.nodes.entries()) {
+    const p = nodeBox(i);
     const [x, y] = [r1(p.x - p.width / 2), r1(p.y - p.height / 2)];
     out.push(`<g class="node" id="${esc(n.id)}" data-kind="${n.kind}"${n.namespace ? ` data-namespace="${esc(n.namespace)}"` : ''} data-count="${n.count}"><rect x="${x}" y="${y}" width="${r1(p.width)}" height="${r1(p.height)}" rx="4" fill="${COLORS[n.kind] ?? '#ffffff'}" stroke="#334155"${n.count > 1 ? ' stroke-width="2.5"' : ''}/><text x="${r1(p.x)}" y="${r1(y + 15)}" text-anchor="middle" fill="#475569">${esc(n.kind)}</text><text x="${r1(p.x)}" y="${r1(y + 31)}" text-anchor="middle">${esc(n.label)}</text></g>`);
   }
