@@ -50,6 +50,8 @@ describe('build/app/main.js', () => {
     // Plain ASCII (a one-byte string for V8), and class names as in the sources.
     expect(/[^\x00-\x7f]/.test(fresh.code)).toBe(false);
     expect(fresh.code).toMatch(/__name\(\w+, ?"ApiObject"\)/);
+    // Minified but in short lines: Node prints the line above an uncaught error.
+    expect(Math.max(...fresh.code.split('\n').map((l) => l.length))).toBeLessThan(2000);
     // The schema validators stay lazy: one kubernetes-models module per kind, loaded when checked.
     expect(fresh.code).toContain('require(`kubernetes-models/${dir}/${kind}`)');
     expect([...required].some((r) => r.startsWith('kubernetes-models'))).toBe(false);
