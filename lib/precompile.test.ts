@@ -123,8 +123,8 @@ describe('isFresh, fast path (stats remembered in build/app/stats.json)', () => 
     // it forges the remembered stats as the check would have written them.
     age(twice());
     const remembered = (file: string, hash: string) => {
-      const s = fs.statSync(path.join(root, file), { bigint: true });
-      return { sig: `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`, hash };
+      const { size, mtimeMs, ctimeMs, ino } = fs.statSync(path.join(root, file));
+      return { hash, size, mtimeMs, ctimeMs, ino };
     };
     const record = JSON.parse(fs.readFileSync(path.join(root, 'build', 'app', 'inputs.json'), 'utf8'));
     fs.writeFileSync(stats(), JSON.stringify(Object.fromEntries(Object.entries(record.inputs as Record<string, string>).map(([f, h]) => [f, remembered(f, h)]))));
