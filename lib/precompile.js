@@ -15,9 +15,9 @@
  *                                     then runs main.ts through tsx
  *
  * `npm install` (prepare) and `npm run build` write it. It is never stale: synth.js, the entry
- * both commands run, compares the hash of every input recorded in inputs.json with the file as it
- * is now and rebuilds first when one differs; precompile.test.ts proves the committed build
- * recipe gives exactly the file on disk.
+ * both commands run, checks every input recorded in inputs.json against the file as it is now (its
+ * hash, or a stat that stands for it: see isFresh) and rebuilds first when one differs;
+ * precompile.test.ts proves the committed build recipe gives exactly the file on disk.
  */
 const crypto = require('crypto');
 const fs = require('fs');
@@ -98,10 +98,10 @@ function replaceFile(file, data) {
  * importing file, so it is caught too). Cheap: no esbuild, and an input is read and hashed only
  * when its stat (size, mtime, ctime, inode) is not the one build/app/stats.json remembers for that
  * hash. Every write to a file sets its ctime to the current time (no tool can set it back), so an
- * unchanged stat means unchanged bytes, with one exception that is excluded: a file changed within
- * the same clock tick as it was stat'ed again. So, as git does with "racily clean" entries, a stat
- * is remembered only for a file last changed SETTLED_MS before the check that hashed it; a file
- * changed more recently is hashed on every run until then.
+ * unchanged stat means unchanged bytes, but for one case, which is excluded: a write within the
+ * same clock tick as the change the remembered stat shows, after that stat was taken. So, as git
+ * does with "racily clean" entries, a stat is remembered only for a file last changed SETTLED_MS
+ * before the check that hashed it; a file changed more recently is hashed on every run until then.
  */
 function isFresh(root = ROOT) {
   const dir = path.join(root, 'build', 'app');
