@@ -2,8 +2,11 @@
  * Preload (`node --require ./bench/load-times.js ...`): what each package costs to load, in ms of
  * the process's own time, attributed exclusively (a module's time minus the modules it loads), by
  * package (`cdk8s`, `zod`, …) or `mega8s` for the project's own files (including, under tsx, their
- * compilation); the entry script's own time (which runs the synth; for synth.js, with build/app/main.js) is
- * reported apart. When the process exits it writes one JSON line to the file named by
+ * compilation); the entry script's own time (which runs the synth; for synth.js, with
+ * build/app/main.js) is reported apart. The packages bundled into build/app/main.js (all but
+ * kubernetes-models, see lib/precompile.js) are part of that time, since they are no longer loaded
+ * from node_modules; `node synth.js --help` loads everything and runs nothing, so its wall time is
+ * the start-up. When the process exits it writes one JSON line to the file named by
  * MEGA8S_LOAD_TIMES (or stderr): { bootMs, requireMs, packages: { name: ms } }.
  */
 'use strict';

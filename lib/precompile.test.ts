@@ -1,8 +1,10 @@
 /**
  * The precompiled synth app (lib/precompile.js, synth.js) is never stale and loads no more than the
  * TypeScript sources would: the file on disk is exactly what the sources bundle to now, a changed
- * input is noticed, and cdk8s-plus-27 (2.5 MB) is not loaded at run time.
+ * input is noticed (by the stat fast path as by hashing), the code cache never runs other code than
+ * the bundle's, and cdk8s-plus-27 (2.5 MB) is not loaded at run time.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,6 +16,7 @@ const precompile = require('./precompile.js') as {
   compile(root?: string): { code: string; record: { esbuild: string; inputs: Record<string, string> } };
   build(root?: string): string;
   isFresh(root?: string): boolean;
+  run(file?: string): unknown;
 };
 
 describe('build/app/main.js', () => {
@@ -33,14 +36,22 @@ describe('build/app/main.js', () => {
     expect(record).toEqual(fresh.record);
     const inputs = Object.keys(record.inputs);
     expect(inputs).toEqual(expect.arrayContaining(['main.ts', 'lib/synth/index.ts', 'lib/synth/write.ts', 'lib/env.ts', 'lib/charts/index.ts', 'constructs/fleet.ts', 'constructs/checks/schema.ts']));
-    expect(inputs.every((f) => !f.startsWith('node_modules/'))).toBe(true);
+    // The package files bundled are inputs too: an upgraded package makes the build stale.
+    const packages = new Set(inputs.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/')[1]));
+    expect([...packages]).toEqual(expect.arrayContaining(['cdk8s', 'commander', 'constructs', 'zod']));
+    expect(packages.has('kubernetes-models')).toBe(false);
   });
 
-  test('packages stay external, and cdk8s-plus-27 is not among them (no construct needs it at run time)', () => {
+  test('packages are bundled but kubernetes-models, and cdk8s-plus-27 is not among them (no construct needs it at run time)', () => {
     const required = new Set([...fresh.code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
-    expect([...required].sort()).toEqual(expect.arrayContaining(['cdk8s', 'commander', 'constructs', 'zod']));
-    expect(required.has('cdk8s-plus-27')).toBe(false);
+    for (const pkg of ['cdk8s', 'commander', 'constructs', 'zod', 'yaml', 'dotenv']) expect(required.has(pkg)).toBe(false);
+    expect([...required].every((r) => require('module').isBuiltin(r))).toBe(true);
     expect(fresh.code).not.toMatch(/cdk8s-plus-27["'/]/);
+    // Plain ASCII (a one-byte string for V8), and class names as in the sources.
+    expect(/[^\x00-\x7f]/.test(fresh.code)).toBe(false);
+    expect(fresh.code).toMatch(/__name\(\w+, ?"ApiObject"\)/);
+    // Minified but in short lines: Node prints the line above an uncaught error.
+    expect(Math.max(...fresh.code.split('\n').map((l) => l.length))).toBeLessThan(2000);
     // The schema validators stay lazy: one kubernetes-models module per kind, loaded when checked.
     expect(fresh.code).toContain('require(`kubernetes-models/${dir}/${kind}`)');
     expect([...required].some((r) => r.startsWith('kubernetes-models'))).toBe(false);
@@ -61,7 +72,7 @@ describe('isFresh', () => {
   test('a build of the sources as they are is fresh and bundles the imports', () => {
     expect(precompile.isFresh(root)).toBe(true);
     const code = fs.readFileSync(path.join(root, 'build', 'app', 'main.js'), 'utf8');
-    expect(code).toContain('n * 2');
+    expect(code).toContain('n=>n*2');
     expect(Object.keys(JSON.parse(fs.readFileSync(path.join(root, 'build', 'app', 'inputs.json'), 'utf8')).inputs)).toEqual(['lib/twice.ts', 'main.ts']);
   });
 
@@ -83,5 +94,110 @@ describe('isFresh', () => {
     expect(precompile.isFresh(root)).toBe(false);
     fs.writeFileSync(path.join(root, 'build', 'app', 'inputs.json'), 'not json');
     expect(precompile.isFresh(root)).toBe(false);
+  });
+});
+
+describe('isFresh, fast path (stats remembered in build/app/stats.json)', () => {
+  let root: string;
+  const twice = () => path.join(root, 'lib', 'twice.ts');
+  const stats = () => path.join(root, 'build', 'app', 'stats.json');
+  /** Sets a file's mtime (and atime) to long ago: its stat is then remembered. */
+  const age = (file: string) => fs.utimesSync(file, new Date(2020, 0, 1), new Date(2020, 0, 1));
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-precompile-'));
+    fs.mkdirSync(path.join(root, 'lib'));
+    fs.writeFileSync(path.join(root, 'main.ts'), "import { twice } from './lib/twice';\nconsole.log(twice(21));\n");
+    fs.writeFileSync(twice(), 'export const twice = (n: number): number => n * 2;\n');
+    precompile.build(root);
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('a file changed just now is hashed on every check, its stat not remembered', () => {
+    expect(precompile.isFresh(root)).toBe(true);
+    // Both files were written within the last seconds: their ctime is too recent to stand for them.
+    expect(JSON.parse(fs.readFileSync(stats(), 'utf8'))).toEqual({});
+  });
+
+  test('the fast path gives the same answer as hashing: an edit that keeps size and mtime is still noticed', () => {
+    // Only settled files (ctime well in the past) are remembered; this test cannot age a ctime, so
+    // it forges the remembered stats as the check would have written them.
+    age(twice());
+    const remembered = (file: string, hash: string) => {
+      const { size, mtimeMs, ctimeMs, ino } = fs.statSync(path.join(root, file));
+      return { hash, size, mtimeMs, ctimeMs, ino };
+    };
+    const record = JSON.parse(fs.readFileSync(path.join(root, 'build', 'app', 'inputs.json'), 'utf8'));
+    fs.writeFileSync(stats(), JSON.stringify(Object.fromEntries(Object.entries(record.inputs as Record<string, string>).map(([f, h]) => [f, remembered(f, h)]))));
+    expect(precompile.isFresh(root)).toBe(true);
+    // Same size, mtime set back: only the ctime tells, and it does.
+    const mtime = fs.statSync(twice()).mtime;
+    fs.writeFileSync(twice(), 'export const twice = (n: number): number => n * 3;\n');
+    fs.utimesSync(twice(), mtime, mtime);
+    expect(precompile.isFresh(root)).toBe(false);
+    // Stats remembered for another hash (another build) are not trusted either.
+    fs.writeFileSync(twice(), 'export const twice = (n: number): number => n * 2;\n');
+    age(twice());
+    const forged = { 'lib/twice.ts': remembered('lib/twice.ts', record.inputs['lib/twice.ts']), 'main.ts': remembered('main.ts', '0'.repeat(64)) };
+    fs.writeFileSync(stats(), JSON.stringify(forged));
+    fs.writeFileSync(path.join(root, 'main.ts'), 'console.log(42);\n');
+    fs.utimesSync(path.join(root, 'main.ts'), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    expect(precompile.isFresh(root)).toBe(false);
+  });
+
+  test('a broken or missing stats file only costs the hashing', () => {
+    for (const content of ['not json', 'null', '[]', '{"main.ts": 1}']) {
+      fs.writeFileSync(stats(), content);
+      expect(precompile.isFresh(root)).toBe(true);
+    }
+    fs.rmSync(stats());
+    expect(precompile.isFresh(root)).toBe(true);
+    fs.appendFileSync(twice(), '// edited\n');
+    expect(precompile.isFresh(root)).toBe(false);
+  });
+});
+
+describe('run (the bundle with a V8 code cache)', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-codecache-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  /** Runs `file` through precompile.run in a fresh node, as synth.js does. */
+  const runIn = (file: string) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(require.resolve('./precompile.js'))}).run(${JSON.stringify(file)})`], { encoding: 'utf8' });
+  const bundle = (answer: number) => `"use strict";const path=require("path");module.exports.x=${answer};console.log(${answer},path.basename(__filename),typeof exports,typeof require.resolve);\n`;
+
+  test('runs the file as require would, writes the cache, uses it, and never for other bytes of the same length', () => {
+    const file = path.join(dir, 'main.js');
+    fs.writeFileSync(file, bundle(41));
+    const first = runIn(file);
+    expect({ stdout: first.stdout, stderr: first.stderr, status: first.status }).toEqual({ stdout: '41 main.js object function\n', stderr: '', status: 0 });
+    const cache = fs.readFileSync(`${file}.cache`);
+    expect(runIn(file).stdout).toBe('41 main.js object function\n');
+    // Unchanged by a run that used it.
+    expect(fs.readFileSync(`${file}.cache`).equals(cache)).toBe(true);
+    // Same length, other code: the cache is not used, the new code runs and gets its own cache.
+    fs.writeFileSync(file, bundle(42));
+    expect(runIn(file).stdout).toBe('42 main.js object function\n');
+    expect(fs.readFileSync(`${file}.cache`).equals(cache)).toBe(false);
+    expect(runIn(file).stdout).toBe('42 main.js object function\n');
+  });
+
+  test('a corrupt cache or one that cannot be written is no error', () => {
+    const file = path.join(dir, 'main.js');
+    fs.writeFileSync(file, bundle(7));
+    runIn(file);
+    const cache = fs.readFileSync(`${file}.cache`);
+    // The code data damaged (V8 would not notice): not used, the file runs and the cache is rewritten.
+    const damaged = Buffer.from(cache);
+    damaged.fill(0xab, 48, 64);
+    fs.writeFileSync(`${file}.cache`, damaged);
+    expect(runIn(file)).toMatchObject({ stdout: '7 main.js object function\n', stderr: '', status: 0 });
+    const rewritten = fs.readFileSync(`${file}.cache`);
+    expect(rewritten.equals(damaged)).toBe(false);
+    expect(runIn(file)).toMatchObject({ stdout: '7 main.js object function\n', stderr: '', status: 0 });
+    expect(fs.readFileSync(`${file}.cache`).equals(rewritten)).toBe(true);
+    // In the way of the cache: a folder (a rename onto it fails, as in a read-only build/app/).
+    fs.rmSync(`${file}.cache`);
+    fs.mkdirSync(`${file}.cache`);
+    expect(runIn(file)).toMatchObject({ stdout: '7 main.js object function\n', stderr: '', status: 0 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['main.js', 'main.js.cache']);
   });
 });
