@@ -173,3 +173,21 @@ describe('PlainApiObject', () => {
     }
   });
 });
+
+test('the metadata fields the fast path reads are exactly those of this cdk8s (another shape takes cdk8s\'s own path)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { metadataFieldsKnown } = require('./plain-api-object');
+  expect(metadataFieldsKnown()).toBe(true);
+  jest.isolateModules(() => {
+    jest.doMock('cdk8s', () => {
+      const real = jest.requireActual('cdk8s');
+      class LaterMetadata extends real.ApiObjectMetadataDefinition {
+        public readonly uidHint = 'x';
+      }
+      return { ...real, ApiObjectMetadataDefinition: LaterMetadata };
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(require('./plain-api-object').metadataFieldsKnown()).toBe(false);
+  });
+  jest.dontMock('cdk8s');
+});

@@ -78,6 +78,22 @@ function onlyBuiltInResolvers(app: App): boolean {
   return ok;
 }
 
+/** The fields of cdk8s's ApiObjectMetadataDefinition that its toJson renders from (cdk8s 2.68 to 2.70). */
+const METADATA_FIELDS = ['_additionalAttributes', 'annotations', 'apiObject', 'finalizers', 'labels', 'name', 'namespace', 'ownerReferences'];
+let metadataKnown: boolean | undefined;
+
+/**
+ * Whether this cdk8s's metadata has exactly the fields plainMetadata reads: a cdk8s that adds,
+ * renames or drops one gets its own metadata.toJson, never a partial copy.
+ */
+export function metadataFieldsKnown(): boolean {
+  if (metadataKnown === undefined) {
+    const probe = new ApiObjectMetadataDefinition({ name: 'probe', apiObject: undefined as unknown as ApiObject });
+    metadataKnown = Object.keys(probe).sort().join() === METADATA_FIELDS.join();
+  }
+  return metadataKnown;
+}
+
 /**
  * What `metadata.toJson()` gives (cdk8s resolves, then sanitizes dropping empty arrays and
  * objects, keys always sorted), read straight from the metadata's fields when they are plain
@@ -86,6 +102,7 @@ function onlyBuiltInResolvers(app: App): boolean {
  * changes no plain value, and it walked the construct tree for every value of every label.
  */
 function plainMetadata(meta: ApiObjectMetadataDefinition): any {
+  if (!metadataFieldsKnown()) return NOT_PLAIN;
   const m = meta as unknown as Record<string, unknown>;
   const extra = m._additionalAttributes;
   if (extra === null || typeof extra !== 'object' || !Array.isArray(m.finalizers) || !Array.isArray(m.ownerReferences)
