@@ -39,8 +39,6 @@ function options(root = ROOT) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // Loaded lazily, one module per kind (constructs/checks/schema.ts): stays a package.
-    external: ['kubernetes-models', 'kubernetes-models/*'],
     // Class names as in the sources (messages and errors may show them). No comments and no
     // indentation: a third less to read, hash and compile, and plain ASCII (a one-byte string in
     // V8); names stay as written, so stack traces stay readable, and lines stay short, so that

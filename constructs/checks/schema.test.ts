@@ -117,3 +117,28 @@ describe('schemaProblems gives what the kubernetes-models model gives', () => {
     }
   });
 });
+
+describe('which kubernetes-models modules load, and when', () => {
+  test('every kind the library emits has its validator named by a literal path (bundled with the app), and none loads before it is checked', () => {
+    const kinds = [...new Set(libraryManifests().map((m) => `${m.apiVersion}/${m.kind}`))];
+    let loads = 0;
+    jest.isolateModules(() => {
+      jest.doMock('kubernetes-models/apps/v1/Deployment', () => { loads++; return jest.requireActual('kubernetes-models/apps/v1/Deployment'); });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('./schema');
+      expect(loads).toBe(0);
+      const deployment = libraryManifests().find((m) => m.kind === 'Deployment')!;
+      expect(fresh.schemaProblems(deployment)).toEqual([]);
+      expect(loads).toBe(1);
+      expect(fresh.schemaProblems(deployment)).toEqual([]);
+      expect(loads).toBe(1);
+      for (const k of kinds) expect({ kind: k, literal: k in fresh.EMITTED_KINDS }).toEqual({ kind: k, literal: true });
+    });
+    jest.dontMock('kubernetes-models/apps/v1/Deployment');
+  });
+
+  test('a kind mega8s does not emit is still validated, its module required by name', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i:1', ports: [{ containerPort: 'x' }] }] } } as unknown as Manifest;
+    expect(schemaProblems(pod).join('\n')).toContain('containerPort');
+  });
+});

@@ -33,6 +33,41 @@ export const REMOVED_API_VERSIONS: Readonly<Record<string, string>> = {
 type ModelClass = { new (data: any): { validate(): void }; readonly prototype: { validate(): void } };
 const models = new Map<string, ModelClass | null>();
 
+/* eslint-disable @typescript-eslint/no-require-imports */
+/**
+ * The kinds mega8s emits, each required by a literal path inside a function: still loaded only
+ * when that kind is first checked, but visible to a bundler, so that the precompiled synth app
+ * (lib/precompile.js) carries them in its one file and its code cache. Any other kind is required
+ * by name (modelFor).
+ */
+export const EMITTED_KINDS: Readonly<Record<string, () => Record<string, ModelClass>>> = {
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': () => require('kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition'),
+  'apps/v1/DaemonSet': () => require('kubernetes-models/apps/v1/DaemonSet'),
+  'apps/v1/Deployment': () => require('kubernetes-models/apps/v1/Deployment'),
+  'apps/v1/StatefulSet': () => require('kubernetes-models/apps/v1/StatefulSet'),
+  'autoscaling/v2/HorizontalPodAutoscaler': () => require('kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'),
+  'batch/v1/CronJob': () => require('kubernetes-models/batch/v1/CronJob'),
+  'batch/v1/Job': () => require('kubernetes-models/batch/v1/Job'),
+  'networking.k8s.io/v1/NetworkPolicy': () => require('kubernetes-models/networking.k8s.io/v1/NetworkPolicy'),
+  'policy/v1/PodDisruptionBudget': () => require('kubernetes-models/policy/v1/PodDisruptionBudget'),
+  'rbac.authorization.k8s.io/v1/ClusterRole': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole'),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding'),
+  'rbac.authorization.k8s.io/v1/Role': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/Role'),
+  'rbac.authorization.k8s.io/v1/RoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding'),
+  'storage.k8s.io/v1/StorageClass': () => require('kubernetes-models/storage.k8s.io/v1/StorageClass'),
+  'v1/ConfigMap': () => require('kubernetes-models/v1/ConfigMap'),
+  'v1/Namespace': () => require('kubernetes-models/v1/Namespace'),
+  'v1/PersistentVolumeClaim': () => require('kubernetes-models/v1/PersistentVolumeClaim'),
+  'v1/ResourceQuota': () => require('kubernetes-models/v1/ResourceQuota'),
+  'v1/Secret': () => require('kubernetes-models/v1/Secret'),
+  'v1/Service': () => require('kubernetes-models/v1/Service'),
+  'v1/ServiceAccount': () => require('kubernetes-models/v1/ServiceAccount'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** A kubernetes-models module by its path, for kinds mega8s does not emit (hidden from bundlers: there are ~900). */
+const requireByName: (id: string) => Record<string, ModelClass> = (id) => module.require(id);
+
 function modelFor(apiVersion: string, kind: string): ModelClass | null {
   const key = `${apiVersion}/${kind}`;
   let model = models.get(key);
@@ -44,7 +79,8 @@ function modelFor(apiVersion: string, kind: string): ModelClass | null {
       model = null;
     } else {
       try {
-        model = (require(`kubernetes-models/${dir}/${kind}`) as Record<string, ModelClass>)[kind] ?? null;
+        const load = EMITTED_KINDS[key];
+        model = (load ? load() : requireByName(`kubernetes-models/${dir}/${kind}`))[kind] ?? null;
       } catch {
         model = null;
       }
