@@ -27,6 +27,9 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/build/'],
   // Synth-level tests build every environment; give them room on a shared 2-core machine.
   testTimeout: 60000,
+  // Jest's default is one worker fewer than the cores: on two cores that is one, and the suite
+  // ran one file after another. The files are independent, so use every core.
+  maxWorkers: '100%',
 };
 
 // Not a Jest option (so not enumerable): jest.integration.config.js reads it.

@@ -11,4 +11,7 @@ module.exports = {
   testMatch: ['**/*.int.test.ts', ...NOT_YET_SPLIT.map((p) => p.replace('<rootDir>/', '**/'))],
   testPathIgnorePatterns: ['/node_modules/', '/build/', '/dist/'],
   testTimeout: 180000,
+  // One file at a time, as before: these tests start servers, time drains and run Locust, and
+  // measure what they start against budgets that a second file running beside them would eat.
+  maxWorkers: 1,
 };
