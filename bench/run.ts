@@ -120,7 +120,7 @@ try {
   const loadOnly = (l: any) => Object.entries(l.packages).filter(([k]) => k !== ENTRY).reduce((a, [, v]) => a + (v as number), 0);
   say('## 1. Start-up: what each module costs to load');
   say('');
-  say('`npm run synth -- --dry-run` (every environment) with bench/load-times.js preloaded: each package\'s own load time (ms, exclusive of the packages it loads), `mega8s` being the project\'s files (under tsx, with their compilation). The entry script\'s time is the synth itself (build, checks, YAML), shown apart.');
+  say('`npm run synth -- --dry-run` (every environment) with bench/load-times.js preloaded: each package\'s own load time from node_modules (ms, exclusive of the packages it loads), `mega8s` being the project\'s files (under tsx, with their compilation). The entry script\'s time is the synth itself (build, checks, YAML) plus, after, the loading of everything bundled into build/app/main.js (its packages no longer load from node_modules, so their rows are empty there); the start-up row is the time from the process\'s start to the moment the synth begins, whichever way the code was loaded.');
   say('');
   say('| module | before: main.ts through tsx | after: precompiled synth.js |');
   say('| --- | ---: | ---: |');
@@ -134,6 +134,7 @@ try {
   const loadBefore = total(before, loadOnly); const loadAfter = total(after, loadOnly);
   say(`| **all modules** | **${msText(loadBefore)}** | **${msText(loadAfter)}** |`);
   say(`| ${ENTRY} | ${msText(pkg(before, ENTRY))} | ${msText(pkg(after, ENTRY))} |`);
+  say(`| **start-up: process start to the synth's first step** (main.ts's \`mega8s:synth-start\` mark: boot, loading, compiling) | **${msText(total(before, (l) => l.startupMs))}** | **${msText(total(after, (l) => l.startupMs))}** |`);
   say(`| whole process, wall | ${secs(before.walls)} | ${secs(after.walls)} |`);
   say('');
 
