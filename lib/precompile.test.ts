@@ -4,7 +4,6 @@
  * input is noticed (by the stat fast path as by hashing), the code cache never runs other code than
  * the bundle's, and cdk8s-plus-27 (2.5 MB) is not loaded at run time.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -154,51 +153,5 @@ describe('isFresh, fast path (stats remembered in build/app/stats.json)', () => 
     expect(precompile.isFresh(root)).toBe(true);
     fs.appendFileSync(twice(), '// edited\n');
     expect(precompile.isFresh(root)).toBe(false);
-  });
-});
-
-describe('run (the bundle with a V8 code cache)', () => {
-  let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mega8s-codecache-')); });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-  /** Runs `file` through precompile.run in a fresh node, as synth.js does. */
-  const runIn = (file: string) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(require.resolve('./precompile.js'))}).run(${JSON.stringify(file)})`], { encoding: 'utf8' });
-  const bundle = (answer: number) => `"use strict";const path=require("path");module.exports.x=${answer};console.log(${answer},path.basename(__filename),typeof exports,typeof require.resolve);\n`;
-
-  test('runs the file as require would, writes the cache, uses it, and never for other bytes of the same length', () => {
-    const file = path.join(dir, 'main.js');
-    fs.writeFileSync(file, bundle(41));
-    const first = runIn(file);
-    expect({ stdout: first.stdout, stderr: first.stderr, status: first.status }).toEqual({ stdout: '41 main.js object function\n', stderr: '', status: 0 });
-    const cache = fs.readFileSync(`${file}.cache`);
-    expect(runIn(file).stdout).toBe('41 main.js object function\n');
-    // Unchanged by a run that used it.
-    expect(fs.readFileSync(`${file}.cache`).equals(cache)).toBe(true);
-    // Same length, other code: the cache is not used, the new code runs and gets its own cache.
-    fs.writeFileSync(file, bundle(42));
-    expect(runIn(file).stdout).toBe('42 main.js object function\n');
-    expect(fs.readFileSync(`${file}.cache`).equals(cache)).toBe(false);
-    expect(runIn(file).stdout).toBe('42 main.js object function\n');
-  });
-
-  test('a corrupt cache or one that cannot be written is no error', () => {
-    const file = path.join(dir, 'main.js');
-    fs.writeFileSync(file, bundle(7));
-    runIn(file);
-    const cache = fs.readFileSync(`${file}.cache`);
-    // The code data damaged (V8 would not notice): not used, the file runs and the cache is rewritten.
-    const damaged = Buffer.from(cache);
-    damaged.fill(0xab, 48, 64);
-    fs.writeFileSync(`${file}.cache`, damaged);
-    expect(runIn(file)).toMatchObject({ stdout: '7 main.js object function\n', stderr: '', status: 0 });
-    const rewritten = fs.readFileSync(`${file}.cache`);
-    expect(rewritten.equals(damaged)).toBe(false);
-    expect(runIn(file)).toMatchObject({ stdout: '7 main.js object function\n', stderr: '', status: 0 });
-    expect(fs.readFileSync(`${file}.cache`).equals(rewritten)).toBe(true);
-    // In the way of the cache: a folder (a rename onto it fails, as in a read-only build/app/).
-    fs.rmSync(`${file}.cache`);
-    fs.mkdirSync(`${file}.cache`);
-    expect(runIn(file)).toMatchObject({ stdout: '7 main.js object function\n', stderr: '', status: 0 });
-    expect(fs.readdirSync(dir).sort()).toEqual(['main.js', 'main.js.cache']);
   });
 });
