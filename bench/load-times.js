@@ -3,10 +3,9 @@
  * the process's own time, attributed exclusively (a module's time minus the modules it loads), by
  * package (`cdk8s`, `zod`, …) or `mega8s` for the project's own files (including, under tsx, their
  * compilation); the entry script's own time (which runs the synth; for synth.js, with
- * build/app/main.js) is reported apart. The packages bundled into build/app/main.js (all but
- * kubernetes-models, see lib/precompile.js) are part of that time, since they are no longer loaded
- * from node_modules; `node synth.js --help` loads everything and runs nothing, so its wall time is
- * the start-up. When the process exits it writes one JSON line to the file named by
+ * build/app/main.js) is reported apart. The packages bundled into build/app/main.js (see
+ * lib/precompile.js) are part of that time, since they are no longer loaded from node_modules;
+ * startupMs (below) is the start-up however the code was loaded. When the process exits it writes one JSON line to the file named by
  * MEGA8S_LOAD_TIMES (or stderr): { bootMs, startupMs, requireMs, packages: { name: ms } }, startupMs being
  * the time from the process's start to main.ts's `mega8s:synth-start` mark (everything loaded and
  * compiled, the synth about to begin).

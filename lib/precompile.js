@@ -4,9 +4,10 @@
  * The synth app, precompiled: main.ts, the project files it imports and the packages they use
  * (cdk8s, constructs, zod, commander, dotenv, dagre) bundled by esbuild into one CommonJS file,
  * build/app/main.js, so that `npm run synth` and `cdk8s synth` start without tsx compiling ~45
- * TypeScript files and without resolving and compiling ~200 package files on every run. Only
- * kubernetes-models stays in node_modules: the schema checks load one of its modules per kind, when
- * that kind is checked. run() executes the bundle with a V8 code cache (build/app/main.js.cache).
+ * TypeScript files and without resolving and compiling ~200 package files on every run. The
+ * kubernetes-models validators of the kinds mega8s emits are in it too, each still run only when
+ * the checks first meet its kind (constructs/checks/schema.ts); any other kind's is required from
+ * node_modules by name. run() executes the bundle with a V8 code cache (build/app/main.js.cache).
  *
  *   node lib/precompile.js            write build/app/main.js and build/app/inputs.json
  *   node lib/precompile.js --check    exit 1 when build/app/main.js is not what the sources give
