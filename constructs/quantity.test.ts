@@ -37,6 +37,14 @@ describe('storedQuantity: the form the API server stores', () => {
     expect(storedQuantity(given, true)).toBe(stored);
   });
 
+  test('remembered answers keep the two forms apart, and a bad quantity throws every time', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(storedQuantity('100u')).toBe('100u');
+      expect(storedQuantity('100u', true)).toBe('1m');
+      expect(() => storedQuantity('lots')).toThrow('"lots" is not a kubernetes quantity');
+    }
+  });
+
   test('a string that is not a quantity throws', () => {
     expect(() => storedQuantity('lots')).toThrow('"lots" is not a kubernetes quantity');
     expect(() => storedQuantity('1Gb')).toThrow('"1Gb" is not a kubernetes quantity');
