@@ -135,6 +135,44 @@ describe('PlainApiObject', () => {
     expect(ours).toBe(theirs);
   });
 
+  test('keys sort in cdk8s\'s order (UTF-16 code units) whether written in order, reversed or mixed', () => {
+    const chart = Testing.chart();
+    const sorted = { '10': 'a', '9': 'b', B: 'c', a: 'd', 'a.b/c': 'e', ab: 'f', é: 'g' };
+    const reversed = Object.fromEntries(Object.entries(sorted).reverse());
+    const o = new PlainApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: reversed }, data: sorted, binaryData: reversed } as any);
+    const json = o.toJson();
+    // (Integer-like keys always come first, in numeric order: JavaScript objects keep them so.)
+    expect(Object.keys(json.data)).toEqual(['9', '10', 'B', 'a', 'a.b/c', 'ab', 'é']);
+    expect(Object.keys(json.binaryData)).toEqual(Object.keys(json.data));
+    expect(Object.keys(json.metadata.labels)).toEqual(Object.keys(json.data));
+    expectAsCdk8s(o);
+  });
+
+  test('an object with its own `constructor` key takes cdk8s\'s own path, and fails as cdk8s fails (wrapped once)', () => {
+    const chart = Testing.chart();
+    const o = new PlainApiObject(chart, 'o', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { constructor: 'x' } } as any);
+    const ours = (() => { try { o.toJson(); } catch (e: any) { return e.message; } })();
+    const theirs = (() => { try { cdk8sToJson(o); } catch (e: any) { return e.message; } })();
+    expect(theirs).toMatch(/^Failed serializing construct at path 'test\/o'/);
+    expect(ours).toBe(theirs);
+  });
+
+  test('with a `resolve` function on Object.prototype, every object takes cdk8s\'s own path', () => {
+    const chart = Testing.chart();
+    const svc = new GrpcService(chart, 'a', { image: 'i:1' });
+    const expected = JSON.stringify(cdk8sToJson(svc.deployment));
+    const seen: unknown[] = [];
+    (Object.prototype as any).resolve = function resolve() { seen.push(this); };
+    try {
+      const ours = (() => { try { return JSON.stringify(svc.deployment.toJson()); } catch (e: any) { return e.message; } })();
+      const theirs = (() => { try { return JSON.stringify(cdk8sToJson(svc.deployment)); } catch (e: any) { return e.message; } })();
+      expect(ours).toBe(theirs);
+    } finally {
+      delete (Object.prototype as any).resolve;
+    }
+    expect(JSON.stringify(svc.deployment.toJson())).toBe(expected);
+  });
+
   /** Every construct of the library, in the configurations that add objects (HPA, PDB, sidecar, ...). */
   function everything(): Chart {
     const chart = new Chart(new App(), 'all', { namespace: 'team', disableResourceNameHashes: true });

@@ -30,38 +30,47 @@ export class PlainApiObject extends ApiObject {
   }
 
   public toJson(): any {
-    if (!onlyBuiltInResolvers(App.of(this) as App)) return super.toJson();
+    // (An inherited `resolve` function would make cdk8s treat every plain object as resolvable.)
+    if (!onlyBuiltInResolvers(App.of(this) as App) || typeof (Object.prototype as any).resolve === 'function') return super.toJson();
+    let json: any;
     try {
-      // cdk8s reads the switch on every render; so does this.
-      const sortKeys = !process.env.CDK8S_DISABLE_SORT;
-      const metadata = plainMetadata(this.metadata);
-      if (metadata === NOT_PLAIN) return super.toJson();
-      // apiVersion, kind and metadata first, then the rest sanitized (as cdk8s orders its result).
-      const data: Record<string, unknown> = {};
-      const body = this.body as Record<string, unknown>;
-      for (const k of ['apiVersion', 'kind']) {
-        const v = sanitize(body[k], sortKeys);
-        if (v === NOT_PLAIN) return super.toJson();
-        if (v !== undefined) data[k] = v;
-      }
-      if (metadata !== undefined) data.metadata = metadata;
-      for (const k of sortKeys ? Object.keys(body).sort() : Object.keys(body)) {
-        if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
-        const v = sanitize(body[k], sortKeys);
-        if (v === NOT_PLAIN) return super.toJson();
-        if (v !== undefined) data[k] = v;
-      }
-      if (!this.ops.length) return data;
-      const patched = JsonPatch.apply(data, ...this.ops);
-      const result: Record<string, unknown> = {};
-      for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
-        if (k in patched) result[k] = patched[k];
-      }
-      return result;
+      json = this.plainJson();
     } catch (e) {
       // The same wrapping cdk8s gives a failed render.
       throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
     }
+    // Outside the try: cdk8s's own path wraps its own errors.
+    return json === NOT_PLAIN ? super.toJson() : json;
+  }
+
+  /** cdk8s's rendering, for a plain-JSON object; NOT_PLAIN for anything else. */
+  private plainJson(): any {
+    // cdk8s reads the switch on every render; so does this.
+    const sortKeys = !process.env.CDK8S_DISABLE_SORT;
+    const metadata = plainMetadata(this.metadata);
+    if (metadata === NOT_PLAIN) return NOT_PLAIN;
+    // apiVersion, kind and metadata first, then the rest sanitized (as cdk8s orders its result).
+    const data: Record<string, unknown> = {};
+    const body = this.body as Record<string, unknown>;
+    for (const k of ['apiVersion', 'kind']) {
+      const v = sanitize(body[k], sortKeys);
+      if (v === NOT_PLAIN) return NOT_PLAIN;
+      if (v !== undefined) data[k] = v;
+    }
+    if (metadata !== undefined) data.metadata = metadata;
+    for (const k of sortKeys ? Object.keys(body).sort() : Object.keys(body)) {
+      if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
+      const v = sanitize(body[k], sortKeys);
+      if (v === NOT_PLAIN) return NOT_PLAIN;
+      if (v !== undefined) data[k] = v;
+    }
+    if (!this.ops.length) return data;
+    const patched = JsonPatch.apply(data, ...this.ops);
+    const result: Record<string, unknown> = {};
+    for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) {
+      if (k in patched) result[k] = patched[k];
+    }
+    return result;
   }
 }
 
@@ -116,9 +125,10 @@ function plainMetadata(meta: ApiObjectMetadataDefinition): any {
 // could change.
 function sanitize(value: any, sortKeys: boolean, dropEmpty = false): any {
   if (value === null || value === undefined) return undefined;
-  const t = typeof value;
-  if (t === 'string' || t === 'number' || t === 'boolean') return value;
-  if (t !== 'object') return NOT_PLAIN;
+  if (typeof value !== 'object') {
+    const t = typeof value;
+    return t === 'string' || t === 'number' || t === 'boolean' ? value : NOT_PLAIN;
+  }
   if (Array.isArray(value)) {
     if (dropEmpty && value.length === 0) return undefined;
     const out = new Array(value.length);
@@ -129,15 +139,32 @@ function sanitize(value: any, sortKeys: boolean, dropEmpty = false): any {
     }
     return out;
   }
-  // What cdk8s's LazyResolver does with a Lazy: its produced value, resolved in turn.
-  if (value instanceof Lazy) return sanitize(value.produce(), sortKeys, dropEmpty);
-  if (value.constructor !== Object || typeof value.resolve === 'function') return NOT_PLAIN;
+  if (Object.getPrototypeOf(value) !== Object.prototype) {
+    // What cdk8s's LazyResolver does with a Lazy: its produced value, resolved in turn.
+    return value instanceof Lazy ? sanitize(value.produce(), sortKeys, dropEmpty) : NOT_PLAIN;
+  }
+  const keys = Object.keys(value);
+  if (sortKeys) sortInPlace(keys);
   const out: Record<string, unknown> = {};
   let n = 0;
-  for (const key of sortKeys ? Object.keys(value).sort() : Object.keys(value)) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    // An own `constructor` (cdk8s's sanitizer reads it) is left to cdk8s; an own `resolve`
+    // function is NOT_PLAIN as every function value is.
+    if (key === 'constructor') return NOT_PLAIN;
     const v = sanitize(value[key], sortKeys, dropEmpty);
     if (v === NOT_PLAIN) return NOT_PLAIN;
     if (v !== undefined) { out[key] = v; n++; }
   }
   return dropEmpty && n === 0 ? undefined : out;
+}
+
+/** Array.prototype.sort's order for strings (UTF-16 code units), without its cost when already sorted. */
+function sortInPlace(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1] > keys[i]) {
+      keys.sort();
+      return;
+    }
+  }
 }
