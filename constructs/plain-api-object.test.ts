@@ -161,8 +161,7 @@ describe('PlainApiObject', () => {
     const chart = Testing.chart();
     const svc = new GrpcService(chart, 'a', { image: 'i:1' });
     const expected = JSON.stringify(cdk8sToJson(svc.deployment));
-    const seen: unknown[] = [];
-    (Object.prototype as any).resolve = function resolve() { seen.push(this); };
+    (Object.prototype as any).resolve = function resolve() { return undefined; };
     try {
       const ours = (() => { try { return JSON.stringify(svc.deployment.toJson()); } catch (e: any) { return e.message; } })();
       const theirs = (() => { try { return JSON.stringify(cdk8sToJson(svc.deployment)); } catch (e: any) { return e.message; } })();

@@ -58,7 +58,9 @@ export class PlainApiObject extends ApiObject {
       if (v !== undefined) data[k] = v;
     }
     if (metadata !== undefined) data.metadata = metadata;
-    for (const k of sortKeys ? Object.keys(body).sort() : Object.keys(body)) {
+    const keys = Object.keys(body);
+    if (sortKeys) sortInPlace(keys);
+    for (const k of keys) {
       if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
       const v = sanitize(body[k], sortKeys);
       if (v === NOT_PLAIN) return NOT_PLAIN;
